@@ -1,3 +1,11 @@
-using static TorchSharp.torch;
-var t = ones(2,3);
-Console.WriteLine(t.sum().item<float>());
+using System.CommandLine;
+using SNoJoE.Training.Cli;
+
+var root = new RootCommand("SNoJoE training tools: train a multi-label CNN with spectral normalization, export it to ONNX, calibrate and evaluate its JointEnergy OOD detection, and build the synthetic benchmark.");
+root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(CalibrateCommand.Create());
+root.Subcommands.Add(EvaluateCommand.Create());
+root.Subcommands.Add(FetchAssetsCommand.Create());
+root.Subcommands.Add(SynthCommand.Create());
+return await root.Parse(args).InvokeAsync();

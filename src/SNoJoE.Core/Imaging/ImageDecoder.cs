@@ -1,0 +1,126 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Bmp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Webp;
+using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace SNoJoE.Core.Imaging;
+
+/// <summary>
+/// Turns untrusted bytes into an upright RGB image. Only JPEG, PNG, BMP and WebP decoders are
+/// registered (GIF and TIFF, where most ImageSharp advisories lie, are not); dimensions are read
+/// with Identify and checked against <see cref="ImageLimits"/> before anything is decoded; EXIF
+/// orientation is applied. Grayscale, CMYK, 16-bit and palette images come out as 8-bit RGB; an
+/// alpha channel is dropped (as PIL's convert("RGB") does).
+/// </summary>
+public sealed class ImageDecoder
+{
+    public static readonly IReadOnlyList<string> AcceptedFormats = ["JPEG", "PNG", "BMP", "WEBP"];
+
+    private readonly Configuration _configuration;
+
+    public ImageDecoder(ImageLimits? limits = null)
+    {
+        Limits = limits ?? new ImageLimits();
+        _configuration = new Configuration(
+            new JpegConfigurationModule(),
+            new PngConfigurationModule(),
+            new BmpConfigurationModule(),
+            new WebpConfigurationModule())
+        {
+            MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
+            {
+                AllocationLimitMegabytes = Limits.AllocationLimitMegabytes,
+            }),
+        };
+    }
+
+    public ImageLimits Limits { get; }
+
+    /// <summary>The ImageSharp configuration with only the accepted decoders (for encoders in tools and tests).</summary>
+    public Configuration Configuration => _configuration;
+
+    public Image<Rgb24> Decode(byte[] bytes) => Decode(bytes.AsMemory());
+
+    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data)
+    {
+        var bytes = data.Span;
+        if (bytes.IsEmpty) throw new ImageDecodeException(ImageDecodeError.Empty, "The image is empty (0 bytes).");
+        var format = Image.DetectFormat(_configuration, bytes);
+        if (format is null)
+        {
+            var refused = ImageSignatures.RefusedFormatName(bytes);
+            if (refused is not null)
+                throw new ImageDecodeException(ImageDecodeError.UnsupportedFormat,
+                    $"{refused} images are not accepted; send {string.Join(", ", AcceptedFormats)}.");
+            throw new ImageDecodeException(ImageDecodeError.UnknownFormat,
+                $"The data is not a recognisable image; send {string.Join(", ", AcceptedFormats)}.");
+        }
+
+        IImageInfo? info;
+        try
+        {
+            using var stream = AsStream(data);
+            info = Image.Identify(_configuration, stream);
+        }
+        catch (Exception e) when (e is ImageFormatException or InvalidMemoryOperationException or ArgumentException or IndexOutOfRangeException or InvalidOperationException)
+        {
+            throw new ImageDecodeException(ImageDecodeError.Corrupt, $"The {format.Name} header is corrupt: {e.Message}", e);
+        }
+        if (info is null)
+            throw new ImageDecodeException(ImageDecodeError.Corrupt, $"The {format.Name} header could not be read.");
+        CheckDimensions(info.Width, info.Height);
+
+        Image<Rgb24> image;
+        try
+        {
+            using var stream = AsStream(data);
+            image = Image.Load<Rgb24>(_configuration, stream);
+        }
+        catch (Exception e) when (e is ImageFormatException or InvalidMemoryOperationException or ArgumentException or IndexOutOfRangeException or InvalidOperationException or NotSupportedException)
+        {
+            throw new ImageDecodeException(ImageDecodeError.Corrupt, $"The {format.Name} data is corrupt or truncated: {e.Message}", e);
+        }
+        try
+        {
+            image.Mutate(x => x.AutoOrient());
+            return image;
+        }
+        catch
+        {
+            image.Dispose();
+            throw;
+        }
+    }
+
+    public Image<Rgb24> Decode(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (IOException e)
+        {
+            throw new ImageDecodeException(ImageDecodeError.Corrupt, $"Cannot read '{path}': {e.Message}", e);
+        }
+        return Decode(bytes);
+    }
+
+    private static MemoryStream AsStream(ReadOnlyMemory<byte> data) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(data.ToArray(), writable: false);
+
+    private void CheckDimensions(int width, int height)
+    {
+        if (width < Limits.MinSide || height < Limits.MinSide || width > Limits.MaxSide || height > Limits.MaxSide
+            || (long)width * height > Limits.MaxPixels)
+            throw new ImageDecodeException(ImageDecodeError.DimensionsOutOfBounds,
+                $"Image dimensions {width}x{height} are outside the accepted bounds (sides {Limits.MinSide}..{Limits.MaxSide} px, at most {Limits.MaxPixels:N0} pixels).");
+    }
+}

@@ -1,0 +1,14 @@
+namespace SNoJoE.Core.Imaging;
+
+/// <summary>Bounds checked before a single pixel is decoded.</summary>
+public sealed record ImageLimits
+{
+    /// <summary>Largest accepted width x height (default 40 megapixels).</summary>
+    public long MaxPixels { get; init; } = 40_000_000;
+    /// <summary>Largest accepted side in pixels.</summary>
+    public int MaxSide { get; init; } = 20_000;
+    /// <summary>Smallest accepted side in pixels.</summary>
+    public int MinSide { get; init; } = 1;
+    /// <summary>Cap on any single buffer ImageSharp may allocate, in megabytes.</summary>
+    public int AllocationLimitMegabytes { get; init; } = 512;
+}

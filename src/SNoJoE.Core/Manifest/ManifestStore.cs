@@ -1,0 +1,89 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SNoJoE.Core.Manifest;
+
+/// <summary>Reads, validates and writes <see cref="ModelManifest"/> files.</summary>
+public static class ManifestStore
+{
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    /// <summary>The manifest path that belongs to an ONNX file: same folder and base name, extension .json.</summary>
+    public static string ManifestPathFor(string modelPath) => Path.ChangeExtension(modelPath, ".json");
+
+    public static ModelManifest Load(string manifestPath)
+    {
+        if (!File.Exists(manifestPath))
+            throw new ManifestException($"Manifest '{manifestPath}' does not exist.");
+        ModelManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(manifestPath), JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new ManifestException($"Manifest '{manifestPath}' is not valid JSON for a model manifest: {e.Message}", e);
+        }
+        if (manifest is null) throw new ManifestException($"Manifest '{manifestPath}' is empty.");
+        var problems = Validate(manifest);
+        if (problems.Count > 0)
+            throw new ManifestException($"Manifest '{manifestPath}' is invalid: {string.Join("; ", problems)}");
+        return manifest;
+    }
+
+    /// <summary>Loads the manifest that belongs to <paramref name="modelPath"/> (either the .onnx or the .json path).</summary>
+    public static ModelManifest LoadForModel(string modelPath) => Load(ManifestPathFor(modelPath));
+
+    /// <summary>Writes atomically (temp file + rename) so a crash never leaves a half-written manifest.</summary>
+    public static void Save(ModelManifest manifest, string manifestPath)
+    {
+        var problems = Validate(manifest);
+        if (problems.Count > 0) throw new ManifestException($"Refusing to write an invalid manifest: {string.Join("; ", problems)}");
+        var full = Path.GetFullPath(manifestPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = full + ".tmp-" + Environment.ProcessId;
+        File.WriteAllText(temp, JsonSerializer.Serialize(manifest, JsonOptions) + "\n");
+        File.Move(temp, full, overwrite: true);
+    }
+
+    public static IReadOnlyList<string> Validate(ModelManifest m)
+    {
+        var problems = new List<string>();
+        if (m.SchemaVersion != ModelManifest.CurrentSchemaVersion)
+            problems.Add($"schemaVersion {m.SchemaVersion} is not supported (expected {ModelManifest.CurrentSchemaVersion})");
+        if (string.IsNullOrWhiteSpace(m.Name)) problems.Add("name is empty");
+        if (string.IsNullOrWhiteSpace(m.Model)) problems.Add("model is empty");
+        if (m.Labels is null || m.Labels.Count == 0) problems.Add("labels is empty");
+        else if (m.Labels.Distinct(StringComparer.Ordinal).Count() != m.Labels.Count) problems.Add("labels are not unique");
+        if (m.LabelThresholds is not null && m.Labels is not null && m.LabelThresholds.Count != m.Labels.Count)
+            problems.Add($"labelThresholds has {m.LabelThresholds.Count} entries for {m.Labels.Count} labels");
+        if (m.Input is null) problems.Add("input is missing");
+        else
+        {
+            var i = m.Input;
+            if (i.Width < 8 || i.Width > 4096 || i.Height < 8 || i.Height > 4096) problems.Add($"input size {i.Width}x{i.Height} is out of range 8..4096");
+            if (!i.IsBgr && !string.Equals(i.ChannelOrder, "RGB", StringComparison.OrdinalIgnoreCase)) problems.Add($"input.channelOrder '{i.ChannelOrder}' must be RGB or BGR");
+            if (i.Mean is null || i.Mean.Count != 3) problems.Add("input.mean must have 3 values");
+            if (i.Std is null || i.Std.Count != 3 || i.Std.Any(s => !(s > 0))) problems.Add("input.std must have 3 positive values");
+            if (!(i.Scale > 0) || float.IsInfinity(i.Scale)) problems.Add("input.scale must be positive");
+            if (!string.Equals(i.Resize, "stretch", StringComparison.OrdinalIgnoreCase)) problems.Add($"input.resize '{i.Resize}' is not supported (stretch)");
+            if (!string.Equals(i.Resampler, "bilinear", StringComparison.OrdinalIgnoreCase)) problems.Add($"input.resampler '{i.Resampler}' is not supported (bilinear)");
+        }
+        if (m.EnergyThreshold is { } t && (double.IsNaN(t) || double.IsInfinity(t))) problems.Add("energyThreshold must be finite");
+        if (m.SpectralNorm?.Mode is not ("none" or "conv" or "soft")) problems.Add($"spectralNorm.mode '{m.SpectralNorm?.Mode}' must be none, conv or soft");
+        return problems;
+    }
+
+    public static string Sha256OfFile(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}
+
+public sealed class ManifestException(string message, Exception? inner = null) : Exception(message, inner);

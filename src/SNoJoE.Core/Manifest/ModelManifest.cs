@@ -1,0 +1,72 @@
+using System.Text.Json.Serialization;
+
+namespace SNoJoE.Core.Manifest;
+
+/// <summary>
+/// Everything a consumer needs to run an exported model: the labels, how to turn an image into the
+/// input tensor, where the outputs are, and the calibrated energy threshold. Saved beside the ONNX
+/// file as <c>&lt;name&gt;.json</c>.
+/// </summary>
+public sealed record ModelManifest
+{
+    public const int CurrentSchemaVersion = 1;
+
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+    public required string Name { get; init; }
+    /// <summary>File name of the ONNX graph, relative to the manifest.</summary>
+    public required string Model { get; init; }
+    public required IReadOnlyList<string> Labels { get; init; }
+    /// <summary>Optional per-label probability thresholds (same order as <see cref="Labels"/>); 0.5 when absent.</summary>
+    public IReadOnlyList<double>? LabelThresholds { get; init; }
+    public required InputSpec Input { get; init; }
+    public OutputNames Outputs { get; init; } = new();
+    public SpectralNormInfo SpectralNorm { get; init; } = new();
+    /// <summary>Joint energy at or above which an image is in-distribution; null until calibrated.</summary>
+    public double? EnergyThreshold { get; init; }
+    public CalibrationInfo? Calibration { get; init; }
+    public TrainingSummary? Training { get; init; }
+}
+
+public sealed record OutputNames
+{
+    public string Logits { get; init; } = "logits";
+    public string JointEnergy { get; init; } = "joint_energy";
+    /// <summary>Pooled backbone features (optional; used by Mahalanobis evaluation only).</summary>
+    public string? Features { get; init; } = "features";
+}
+
+public sealed record SpectralNormInfo
+{
+    /// <summary>none | conv | soft</summary>
+    public string Mode { get; init; } = "none";
+    /// <summary>The bound c of soft spectral normalization; null for other modes.</summary>
+    public double? Coefficient { get; init; }
+}
+
+public sealed record CalibrationInfo
+{
+    public required string Split { get; init; }
+    public required int Images { get; init; }
+    public required double Tpr { get; init; }
+    /// <summary>Energy quantiles keyed "p1", "p5", "p50", "p95", "p99".</summary>
+    public required IReadOnlyDictionary<string, double> EnergyQuantiles { get; init; }
+    public required DateTimeOffset Date { get; init; }
+    public required string ModelSha256 { get; init; }
+    public string? Data { get; init; }
+}
+
+public sealed record TrainingSummary
+{
+    public string? DatasetFingerprint { get; init; }
+    public string? Dataset { get; init; }
+    public string? Backbone { get; init; }
+    public IReadOnlyDictionary<string, string>? Recipe { get; init; }
+    public int Epochs { get; init; }
+    public int Seed { get; init; }
+    public double? FinalTrainLoss { get; init; }
+    public double? FinalValLoss { get; init; }
+    public double? FinalValMap { get; init; }
+    public int? BestEpoch { get; init; }
+    [JsonPropertyName("imagesPerSecond")]
+    public double? ImagesPerSecond { get; init; }
+}
