@@ -1,0 +1,59 @@
+using Google.Protobuf;
+using Onnx;
+using static TorchSharp.torch;
+
+namespace SNoJoE.Training.Onnx;
+
+/// <summary>Conversions between ONNX TensorProto and TorchSharp tensors (float32 and int64 only).</summary>
+public static class OnnxTensors
+{
+    public static Tensor ToTorch(TensorProto proto)
+    {
+        var dims = proto.Dims.ToArray();
+        switch ((TensorProto.Types.DataType)proto.DataType)
+        {
+            case TensorProto.Types.DataType.Float:
+                float[] floats = proto.FloatData.Count > 0
+                    ? proto.FloatData.ToArray()
+                    : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(proto.RawData.Span).ToArray();
+                return tensor(floats, dims, ScalarType.Float32);
+            case TensorProto.Types.DataType.Int64:
+                long[] longs = proto.Int64Data.Count > 0
+                    ? proto.Int64Data.ToArray()
+                    : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(proto.RawData.Span).ToArray();
+                return tensor(longs, dims, ScalarType.Int64);
+            default:
+                throw new OnnxImportException($"Initializer '{proto.Name}' has data type {(TensorProto.Types.DataType)proto.DataType}; only float32 and int64 are supported.");
+        }
+    }
+
+    public static long[] ToLongs(TensorProto proto) => ToTorch(proto).to_type(ScalarType.Int64).data<long>().ToArray();
+
+    public static TensorProto FromTorch(string name, Tensor value)
+    {
+        using var contiguous = value.detach().to_type(ScalarType.Float32).contiguous();
+        var data = contiguous.data<float>().ToArray();
+        var proto = new TensorProto
+        {
+            Name = name,
+            DataType = (int)TensorProto.Types.DataType.Float,
+            RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan())),
+        };
+        proto.Dims.AddRange(value.shape);
+        return proto;
+    }
+
+    public static TensorProto FromLongs(string name, long[] values)
+    {
+        var proto = new TensorProto
+        {
+            Name = name,
+            DataType = (int)TensorProto.Types.DataType.Int64,
+            RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan())),
+        };
+        proto.Dims.Add(values.Length);
+        return proto;
+    }
+}
+
+public sealed class OnnxImportException(string message) : Exception(message);

@@ -1,0 +1,96 @@
+using System.Threading.Channels;
+using SNoJoE.Core.Datasets;
+using SNoJoE.Core.Imaging;
+
+namespace SNoJoE.Training.Training;
+
+/// <summary>A batch of preprocessed images [Count,3,H,W] with multi-hot targets [Count,K].</summary>
+public sealed record Batch(float[] Images, float[] Targets, int Count);
+
+/// <summary>
+/// Decodes, augments and preprocesses batches in parallel with the shared Core decoder and
+/// preprocessor, one batch ahead of the consumer. An image that fails to decode is reported with
+/// its path and left out of its batch (or ends the run under <see cref="BadSamplePolicy.Fail"/>).
+/// </summary>
+public sealed class BatchLoader(ImageDecoder decoder, Preprocessor preprocessor, int labelCount, BadSamplePolicy policy, Action<string> report)
+{
+    public async IAsyncEnumerable<Batch> ReadAsync(IReadOnlyList<VocSample> samples, int batchSize, bool augment, int seed,
+        double minScale, double maxScale, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var channel = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var producer = Task.Run(async () =>
+        {
+            try
+            {
+                for (int start = 0; start < samples.Count; start += batchSize)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    int count = Math.Min(batchSize, samples.Count - start);
+                    var batch = Load(samples, start, count, augment, seed, minScale, maxScale);
+                    if (batch.Count > 0) await channel.Writer.WriteAsync(batch, cancellationToken);
+                }
+                channel.Writer.Complete();
+            }
+            catch (Exception e)
+            {
+                channel.Writer.Complete(e);
+            }
+        }, cancellationToken);
+
+        await foreach (var batch in channel.Reader.ReadAllAsync(cancellationToken))
+            yield return batch;
+        await producer;
+    }
+
+    private Batch Load(IReadOnlyList<VocSample> samples, int start, int count, bool augment, int seed, double minScale, double maxScale)
+    {
+        int length = preprocessor.TensorLength;
+        var images = new float[count * length];
+        var ok = new bool[count];
+        Parallel.For(0, count, i =>
+        {
+            var sample = samples[start + i];
+            try
+            {
+                using var image = decoder.Decode(sample.ImagePath);
+                var slot = images.AsSpan(i * length, length);
+                if (augment)
+                {
+                    // per-sample RNG: the same seed and order give the same crops whatever the thread schedule
+                    var random = new Random(HashCode.Combine(seed, start + i));
+                    var (crop, flip) = Augmentation.Sample(random, image.Width, image.Height, minScale, maxScale);
+                    preprocessor.Fill(image, slot, crop, flip);
+                }
+                else preprocessor.Fill(image, slot);
+                ok[i] = true;
+            }
+            catch (ImageDecodeException e)
+            {
+                var message = $"{sample.ImagePath}: {e.Message}";
+                if (policy == BadSamplePolicy.Fail) throw new DatasetException(message, e);
+                report(message + " (skipped)");
+            }
+        });
+
+        int kept = ok.Count(b => b);
+        var targets = new float[kept * labelCount];
+        if (kept == count)
+        {
+            for (int i = 0; i < count; i++) Fill(targets, i, samples[start + i].Targets);
+            return new Batch(images, targets, count);
+        }
+        var compact = new float[kept * length];
+        for (int i = 0, j = 0; i < count; i++)
+        {
+            if (!ok[i]) continue;
+            images.AsSpan(i * length, length).CopyTo(compact.AsSpan(j * length, length));
+            Fill(targets, j++, samples[start + i].Targets);
+        }
+        return new Batch(compact, targets, kept);
+    }
+
+    private void Fill(float[] targets, int row, bool[] labels)
+    {
+        for (int k = 0; k < labelCount; k++) targets[row * labelCount + k] = labels[k] ? 1f : 0f;
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SNoJoE.Training.Training;
+
+public sealed record EpochRecord(int Epoch, double TrainLoss, double ValLoss, double ValMap, double ImagesPerSecond, double Seconds);
+
+/// <summary>The files of a run folder: run.json (recipe, labels, history), last.pt/last.optim (resume), best.pt (best val mAP).</summary>
+public sealed record RunState
+{
+    public required TrainingOptions Options { get; init; }
+    public required IReadOnlyList<string> Labels { get; init; }
+    public required string DatasetFingerprint { get; init; }
+    public List<EpochRecord> History { get; init; } = [];
+    public int BestEpoch { get; set; }
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static string StatePath(string runDirectory) => Path.Combine(runDirectory, "run.json");
+    public static string LastWeights(string runDirectory) => Path.Combine(runDirectory, "last.pt");
+    public static string LastOptimizer(string runDirectory) => Path.Combine(runDirectory, "last.optim");
+    public static string BestWeights(string runDirectory) => Path.Combine(runDirectory, "best.pt");
+
+    public static RunState Load(string runDirectory)
+    {
+        var path = StatePath(runDirectory);
+        if (!File.Exists(path)) throw new FileNotFoundException($"'{runDirectory}' is not a run folder: {path} is missing.");
+        return JsonSerializer.Deserialize<RunState>(File.ReadAllText(path), Json)
+            ?? throw new InvalidDataException($"{path} is empty.");
+    }
+
+    public void Save(string runDirectory)
+    {
+        Directory.CreateDirectory(runDirectory);
+        var path = StatePath(runDirectory);
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(this, Json));
+        File.Move(temp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using SNoJoE.Core.Datasets;
+using SNoJoE.Core.Evaluation;
+using SNoJoE.Core.Imaging;
+using SNoJoE.Training.Modules;
+using Spectre.Console;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SNoJoE.Training.Training;
+
+/// <summary>
+/// Fine-tunes <see cref="MultiLabelNetwork"/> with mean BCE-with-logits and Adam (separate learning
+/// rates for backbone and head), validating (loss, mAP) and checkpointing every epoch.
+/// </summary>
+public sealed class Trainer(TrainingOptions options, Action<string> log)
+{
+    public async Task<RunState> RunAsync(bool resume, CancellationToken cancellationToken = default)
+    {
+        torch.set_num_threads(Math.Max(1, options.Threads));
+        var dataset = VocDataset.Open(options.DataDirectory);
+        RunState state;
+        if (resume)
+        {
+            state = RunState.Load(options.RunDirectory);
+            if (state.DatasetFingerprint != dataset.Fingerprint())
+                throw new InvalidOperationException($"The dataset in '{options.DataDirectory}' changed since the run started; refusing to resume.");
+            state = state with { Options = state.Options with { Epochs = options.Epochs } };
+        }
+        else
+        {
+            if (File.Exists(RunState.StatePath(options.RunDirectory)))
+                throw new InvalidOperationException($"'{options.RunDirectory}' already holds a run; pass --resume to continue it or choose another --out.");
+            var labels = dataset.DiscoverLabels([options.TrainSplit, options.ValSplit], options.BadSamples, log);
+            state = new RunState { Options = options, Labels = labels, DatasetFingerprint = dataset.Fingerprint() };
+        }
+        var o = state.Options;
+        var labelsList = state.Labels;
+
+        var train = dataset.LoadSplit(o.TrainSplit, labelsList, o.BadSamples, log);
+        if (o.MaxTrainImages > 0 && train.Count > o.MaxTrainImages)
+            train = train.OrderBy(s => s.Id, StringComparer.Ordinal).Take(o.MaxTrainImages).ToArray();
+        var val = dataset.LoadSplit(o.ValSplit, labelsList, o.BadSamples, log);
+        if (train.Count == 0) throw new DatasetException($"Split '{o.TrainSplit}' has no usable images.");
+        log($"data: {train.Count} train / {val.Count} val images, {labelsList.Count} labels ({string.Join(", ", labelsList)})");
+
+        var network = NetworkFactory.Create(o.BackbonePath, o.SpectralNormOptions, o.ImageSize, o.HeadWidth, labelsList.Count, o.Seed);
+        var optimizer = CreateOptimizer(network, o);
+        int startEpoch = 1;
+        if (resume)
+        {
+            network.load(RunState.LastWeights(o.RunDirectory));
+            optimizer.load_state_dict(RunState.LastOptimizer(o.RunDirectory));
+            startEpoch = state.History.Count + 1;
+            log($"resumed after epoch {state.History.Count}");
+        }
+        state.Save(o.RunDirectory);
+
+        var preprocessor = new Preprocessor(NetworkFactory.InputFor(o.Preprocessing, o.ImageSize));
+        var loader = new BatchLoader(new ImageDecoder(), preprocessor, labelsList.Count, o.BadSamples, log);
+        log($"model: {network.Backbone.SourceName} backbone ({network.Backbone.Convolutions.Count()} convs, {network.FeatureCount} features), " +
+            $"head {network.HeadWidth}, spectral norm {SpectralNormOptions.Name(o.SpectralNorm)}, {o.ImageSize}x{o.ImageSize}, batch {o.BatchSize}, {torch.get_num_threads()} threads");
+
+        for (int epoch = startEpoch; epoch <= o.Epochs; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            var order = Shuffle(train, o.Seed * 7919 + epoch);
+            double trainLoss = await TrainEpochAsync(network, optimizer, loader, order, o, epoch, cancellationToken);
+            double seconds = clock.Elapsed.TotalSeconds;
+            var (valLoss, valMap) = val.Count > 0 ? await ValidateAsync(network, loader, val, o, labelsList.Count, cancellationToken) : (double.NaN, double.NaN);
+
+            var record = new EpochRecord(epoch, trainLoss, valLoss, valMap, train.Count / seconds, seconds);
+            state.History.Add(record);
+            network.save(RunState.LastWeights(o.RunDirectory));
+            optimizer.save_state_dict(RunState.LastOptimizer(o.RunDirectory));
+            bool best = state.BestEpoch == 0 || double.IsNaN(valMap) || valMap > state.History[state.BestEpoch - 1].ValMap;
+            if (best)
+            {
+                state.BestEpoch = epoch;
+                File.Copy(RunState.LastWeights(o.RunDirectory), RunState.BestWeights(o.RunDirectory), overwrite: true);
+            }
+            state.Save(o.RunDirectory);
+            log($"epoch {epoch}/{o.Epochs}: train loss {trainLoss:F4}, val loss {valLoss:F4}, val mAP {valMap:F4}, " +
+                $"{record.ImagesPerSecond:F1} img/s, {seconds:F0}s{(best ? " (best)" : "")}");
+        }
+        return state;
+    }
+
+    private static OptimizerHelper CreateOptimizer(MultiLabelNetwork network, TrainingOptions o) =>
+        optim.Adam(
+        [
+            new Adam.ParamGroup(network.Backbone.parameters(), new Adam.Options { LearningRate = o.BackboneLearningRate }),
+            new Adam.ParamGroup(network.Head.parameters(), new Adam.Options { LearningRate = o.HeadLearningRate }),
+        ], lr: o.HeadLearningRate);
+
+    private async Task<double> TrainEpochAsync(MultiLabelNetwork network, OptimizerHelper optimizer, BatchLoader loader,
+        IReadOnlyList<VocSample> order, TrainingOptions o, int epoch, CancellationToken cancellationToken)
+    {
+        network.train();
+        double lossSum = 0;
+        int seen = 0;
+        var clock = Stopwatch.StartNew();
+        int batches = (order.Count + o.BatchSize - 1) / o.BatchSize;
+        await WithProgressAsync($"epoch {epoch}/{o.Epochs}", batches, async advance =>
+        {
+            await foreach (var batch in loader.ReadAsync(order, o.BatchSize, augment: true, seed: o.Seed * 1_000_003 + epoch,
+                o.MinCropScale, o.MaxCropScale, cancellationToken))
+            {
+                if (batch.Count < 2) { advance(lossSum / Math.Max(1, seen), seen / clock.Elapsed.TotalSeconds); continue; } // BatchNorm needs 2+ samples
+                using var scope = NewDisposeScope();
+                var images = tensor(batch.Images, [batch.Count, 3, o.ImageSize, o.ImageSize]);
+                var targets = tensor(batch.Targets, [batch.Count, network.LabelCount]);
+                optimizer.zero_grad();
+                var loss = nn.functional.binary_cross_entropy_with_logits(network.forward(images), targets);
+                loss.backward();
+                optimizer.step();
+                lossSum += loss.item<float>() * batch.Count;
+                seen += batch.Count;
+                advance(lossSum / seen, seen / clock.Elapsed.TotalSeconds);
+            }
+        });
+        return lossSum / Math.Max(1, seen);
+    }
+
+    public static async Task<(double Loss, double Map)> ValidateAsync(MultiLabelNetwork network, BatchLoader loader,
+        IReadOnlyList<VocSample> samples, TrainingOptions o, int labelCount, CancellationToken cancellationToken)
+    {
+        network.eval();
+        var scores = new List<float[]>();
+        var targets = new List<bool[]>();
+        double lossSum = 0;
+        using (no_grad())
+        {
+            await foreach (var batch in loader.ReadAsync(samples, o.BatchSize, augment: false, seed: 0, 1, 1, cancellationToken))
+            {
+                using var scope = NewDisposeScope();
+                var logits = network.forward(tensor(batch.Images, [batch.Count, 3, o.ImageSize, o.ImageSize]));
+                var t = tensor(batch.Targets, [batch.Count, labelCount]);
+                lossSum += nn.functional.binary_cross_entropy_with_logits(logits, t).item<float>() * batch.Count;
+                var values = logits.data<float>().ToArray();
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    scores.Add(values.AsSpan(i * labelCount, labelCount).ToArray());
+                    targets.Add(batch.Targets.AsSpan(i * labelCount, labelCount).ToArray().Select(v => v > 0.5f).ToArray());
+                }
+            }
+        }
+        network.train();
+        var (map, _) = RankingMetrics.MeanAveragePrecision(scores, targets);
+        return (lossSum / Math.Max(1, scores.Count), map);
+    }
+
+    private static IReadOnlyList<VocSample> Shuffle(IReadOnlyList<VocSample> samples, int seed)
+    {
+        var array = samples.ToArray();
+        new Random(seed).Shuffle(array);
+        return array;
+    }
+
+    private static async Task WithProgressAsync(string title, int total, Func<Action<double, double>, Task> body)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            int done = 0, step = Math.Max(1, total / 10);
+            var clock = Stopwatch.StartNew();
+            await body((loss, rate) =>
+            {
+                done++;
+                if (done % step == 0 || done == total)
+                {
+                    var eta = rate > 0 ? TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / done * (total - done)) : TimeSpan.Zero;
+                    Console.WriteLine($"  {title}: {done}/{total} batches, loss {loss:F4}, {rate:F1} img/s, ETA {eta:mm\\:ss}");
+                }
+            });
+            return;
+        }
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask(title, maxValue: total);
+                await body((loss, rate) =>
+                {
+                    task.Description = $"{title} loss {loss:F4} {rate:F1} img/s";
+                    task.Increment(1);
+                });
+            });
+    }
+}
