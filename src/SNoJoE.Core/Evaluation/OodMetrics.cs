@@ -64,6 +64,16 @@ public static class OodMetrics
         return RankingMetrics.AveragePrecision(scores, positive);
     }
 
+    /// <summary>The ROC curve from (0, 0) to (1, 1): (FPR, TPR, threshold) at each distinct score, highest score first.</summary>
+    public static IReadOnlyList<(double Fpr, double Tpr, double Threshold)> RocCurve(IReadOnlyList<double> idScores, IReadOnlyList<double> oodScores)
+    {
+        RequireBoth(idScores, oodScores);
+        double p = idScores.Count, n = oodScores.Count;
+        var curve = new List<(double, double, double)> { (0, 0, double.PositiveInfinity) };
+        foreach (var (tp, fp, threshold) in RocPoints(idScores, oodScores)) curve.Add((fp / n, tp / p, threshold));
+        return curve;
+    }
+
     /// <summary>Cumulative (true positives, false positives, threshold) at each distinct score, highest score first.</summary>
     internal static List<(int Tp, int Fp, double Threshold)> RocPoints(IReadOnlyList<double> idScores, IReadOnlyList<double> oodScores)
     {
