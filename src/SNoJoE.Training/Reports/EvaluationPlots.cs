@@ -13,7 +13,7 @@ public static class EvaluationPlots
     private static readonly IPalette Palette = new ScottPlot.Palettes.Category10();
 
     /// <summary>Joint energy of the ID set and each OOD set as normalised step histograms on shared bins, the threshold as a dashed line.</summary>
-    public static void EnergyHistogram(string path, ScoreTable id, IReadOnlyList<ScoreTable> ood, double? threshold)
+    public static void EnergyHistogram(string path, ScoreTable id, IReadOnlyList<ScoreTable> ood, double? threshold, string idLabel = "ID")
     {
         var sets = new[] { id }.Concat(ood).Where(t => t.Count > 0).ToArray();
         var all = sets.SelectMany(t => t[OodScores.JointEnergyName]).ToList();
@@ -23,6 +23,7 @@ public static class EvaluationPlots
         double width = (max - min) / Bins;
 
         using var plot = new Plot();
+        double top = 0;
         for (int s = 0; s < sets.Length; s++)
         {
             var energies = sets[s][OodScores.JointEnergyName];
@@ -30,14 +31,14 @@ public static class EvaluationPlots
             foreach (var e in energies) counts[Math.Clamp((int)((e - min) / width), 0, Bins - 1)]++;
             for (int b = 0; b < Bins; b++) counts[b] /= energies.Length;
             counts[Bins] = counts[Bins - 1];
+            top = Math.Max(top, counts.Max());
             var edges = Enumerable.Range(0, Bins + 1).Select(b => min + b * width).ToArray();
             var color = Palette.GetColor(s);
             var line = plot.Add.ScatterLine(edges, counts, color);
             line.ConnectStyle = ConnectStyle.StepHorizontal;
             line.LineWidth = 2;
-            line.FillY = true;
-            line.FillYColor = color.WithAlpha(0.18);
-            line.LegendText = s == 0 ? $"ID {Describe(sets[s])}" : $"OOD {Describe(sets[s])}";
+            line.MarkerSize = 0;
+            line.LegendText = $"{(ReferenceEquals(sets[s], id) ? idLabel : "OOD " + sets[s].Set)} (n={sets[s].Count})";
         }
         if (threshold is { } t)
         {
@@ -47,7 +48,7 @@ public static class EvaluationPlots
         plot.Title("Joint energy (higher = in-distribution)");
         plot.XLabel("joint energy = Σ softplus(logit)");
         plot.YLabel("fraction of the set's images");
-        plot.Axes.SetLimitsY(0, Math.Max(plot.Axes.GetLimits().Top, 1e-3));
+        plot.Axes.SetLimits(min - width, max + width, 0, top * 1.08);
         plot.ShowLegend(Alignment.UpperLeft);
         plot.SavePng(path, Width, Height);
     }
@@ -84,6 +85,4 @@ public static class EvaluationPlots
         plot.ShowLegend(Alignment.LowerRight);
         plot.SavePng(path, Width, Height);
     }
-
-    private static string Describe(ScoreTable table) => $"{table.Set} (n={table.Count})";
 }

@@ -20,7 +20,7 @@ public static class ReportWriter
 
         WriteAtomically(Target(JsonFile), ReportJson.Serialize(result.Report));
         WriteAtomically(Target(MarkdownFile), MarkdownReport.Render(result.Report));
-        EvaluationPlots.EnergyHistogram(Target(HistogramFile), result.Id, result.Ood, result.Report.Model.EnergyThreshold);
+        EvaluationPlots.EnergyHistogram(Target(HistogramFile), result.Id, result.Ood, result.Report.Model.EnergyThreshold, $"ID {result.Report.Id.Split}");
         EvaluationPlots.Roc(Target(RocFile), result.Id, result.Ood, result.Report.Protocol.RecallLevel);
         if (dumpScores) ScoreCsv.Write(Target(ScoresFile), result.Report.Protocol.Scores, new[] { result.Id }.Concat(result.Ood));
         return written;
