@@ -1,0 +1,157 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+using SNoJoE.Service.Options;
+using SNoJoE.Service.Problems;
+
+namespace SNoJoE.Service.Endpoints;
+
+/// <summary>One image part of a multipart upload, or the error that makes it unusable.</summary>
+public sealed record UploadedImage(int Index, string? FileName, PooledBytes? Bytes, ProblemException? Error) : IDisposable
+{
+    public void Dispose() => Bytes?.Dispose();
+}
+
+/// <summary>
+/// Reads images from a request: a raw body with an image Content-Type, or multipart/form-data parts
+/// named <c>image</c>. Streams the body into pooled memory and enforces the byte limits itself, so they
+/// hold behind any server (Kestrel also gets the limit, to stop a huge body early).
+/// </summary>
+public static class ImageUploadReader
+{
+    public const string FieldName = "image";
+
+    public static readonly IReadOnlyList<string> RawImageMediaTypes = ["image/jpeg", "image/png", "image/webp", "image/bmp"];
+
+    // Boundaries and part headers around the image bytes.
+    private const long MultipartOverhead = 64 * 1024;
+
+    /// <summary>The one image of a /score request.</summary>
+    public static async Task<PooledBytes> ReadSingleAsync(HttpRequest request, LimitsOptions limits, CancellationToken cancellationToken)
+    {
+        var mediaType = MediaType(request);
+        if (IsMultipart(mediaType))
+        {
+            RaiseServerLimit(request, limits.MaxBodyBytes + MultipartOverhead);
+            var images = await ReadPartsAsync(request, mediaType!, limits.MaxBodyBytes, limits.MaxBodyBytes + MultipartOverhead, maxImages: 1,
+                tooMany: "Send one image per /score request; use /score/batch for several.", cancellationToken).ConfigureAwait(false);
+            var image = images[0];
+            if (image.Error is not null) throw image.Error;
+            return image.Bytes!;
+        }
+        if (mediaType is null && request.ContentLength is null or 0)
+            throw new ProblemException(ProblemTypes.NoImage, "The request has no body: send the image as multipart/form-data field 'image' or as the raw body.");
+        if (mediaType is null || !RawImageMediaTypes.Contains(mediaType))
+            throw new ProblemException(ProblemTypes.UnsupportedMediaType,
+                $"Content-Type '{request.ContentType}' is not accepted: send multipart/form-data with a file field 'image', or the image with Content-Type {string.Join(", ", RawImageMediaTypes)}.");
+
+        RaiseServerLimit(request, limits.MaxBodyBytes);
+        var bytes = await ReadGuardedAsync(() => PooledBytes.ReadAsync(request.Body, request.ContentLength, limits.MaxBodyBytes, "image", cancellationToken)).ConfigureAwait(false);
+        if (bytes.Length == 0)
+        {
+            bytes.Dispose();
+            throw new ProblemException(ProblemTypes.NoImage, "The request body is empty.");
+        }
+        return bytes;
+    }
+
+    /// <summary>The image parts of a /score/batch request, in order; an unreadable part carries its own error.</summary>
+    public static async Task<IReadOnlyList<UploadedImage>> ReadBatchAsync(HttpRequest request, LimitsOptions limits, CancellationToken cancellationToken)
+    {
+        var mediaType = MediaType(request);
+        if (!IsMultipart(mediaType))
+            throw new ProblemException(ProblemTypes.UnsupportedMediaType,
+                $"Content-Type '{request.ContentType}' is not accepted: /score/batch takes multipart/form-data with one or more file fields named 'image'.");
+        RaiseServerLimit(request, limits.MaxBatchBodyBytes);
+        return await ReadPartsAsync(request, mediaType!, limits.MaxBodyBytes, limits.MaxBatchBodyBytes, limits.MaxBatchImages,
+            tooMany: $"/score/batch accepts at most {limits.MaxBatchImages} images (Limits:MaxBatchImages).", cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<IReadOnlyList<UploadedImage>> ReadPartsAsync(HttpRequest request, string mediaType, long maxImageBytes, long maxTotalBytes,
+        int maxImages, string tooMany, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > maxTotalBytes)
+            throw new ProblemException(ProblemTypes.BodyTooLarge, $"The request body of {request.ContentLength:N0} bytes is larger than the limit of {maxTotalBytes:N0} bytes.");
+        var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(request.ContentType).Boundary).Value;
+        if (string.IsNullOrEmpty(boundary) || boundary.Length > 70)
+            throw new ProblemException(ProblemTypes.InvalidRequest, "The multipart/form-data Content-Type has no valid boundary.");
+
+        var images = new List<UploadedImage>();
+        long total = 0;
+        try
+        {
+            var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = null };
+            while (await ReadGuardedAsync(() => reader.ReadNextSectionAsync(cancellationToken)).ConfigureAwait(false) is { } section)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || !disposition.IsFormDisposition()
+                    || HeaderUtilities.RemoveQuotes(disposition.Name).Value != FieldName)
+                    continue; // other form fields are ignored
+                if (images.Count == maxImages) throw new ProblemException(ProblemTypes.InvalidRequest, tooMany);
+
+                var fileName = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
+                var index = images.Count;
+                try
+                {
+                    var bytes = await ReadGuardedAsync(() => PooledBytes.ReadAsync(section.Body, null, maxImageBytes, $"image part {index}", cancellationToken)).ConfigureAwait(false);
+                    total += bytes.Length;
+                    images.Add(bytes.Length == 0
+                        ? Failed(index, fileName, bytes, new ProblemException(ProblemTypes.NoImage, $"Image part {index} is empty."))
+                        : new UploadedImage(index, fileName, bytes, null));
+                }
+                catch (ProblemException e) when (e.Type == ProblemTypes.BodyTooLarge)
+                {
+                    images.Add(new UploadedImage(index, fileName, null, e)); // the rest of the part is skipped by the next read
+                }
+                if (total > maxTotalBytes)
+                    throw new ProblemException(ProblemTypes.BodyTooLarge, $"The request body is larger than the limit of {maxTotalBytes:N0} bytes.");
+            }
+        }
+        catch
+        {
+            foreach (var image in images) image.Dispose();
+            throw;
+        }
+        if (images.Count == 0)
+            throw new ProblemException(ProblemTypes.NoImage, $"The multipart form has no file field named '{FieldName}'.");
+        return images;
+    }
+
+    private static UploadedImage Failed(int index, string? fileName, PooledBytes bytes, ProblemException error)
+    {
+        bytes.Dispose();
+        return new UploadedImage(index, fileName, null, error);
+    }
+
+    /// <summary>Turns the server's and the multipart parser's own complaints into problems of ours.</summary>
+    private static async Task<T> ReadGuardedAsync<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return await read().ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw new ProblemException(ProblemTypes.BodyTooLarge, e.Message, e);
+        }
+        catch (BadHttpRequestException e)
+        {
+            throw new ProblemException(ProblemTypes.InvalidRequest, e.Message, e);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ProblemException(ProblemTypes.InvalidRequest, $"The multipart body is malformed: {e.Message}", e);
+        }
+    }
+
+    private static string? MediaType(HttpRequest request) =>
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var parsed) ? parsed.MediaType.Value?.ToLowerInvariant() : null;
+
+    private static bool IsMultipart(string? mediaType) => mediaType == "multipart/form-data";
+
+    private static void RaiseServerLimit(HttpRequest request, long limit)
+    {
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            feature.MaxRequestBodySize = limit;
+    }
+}

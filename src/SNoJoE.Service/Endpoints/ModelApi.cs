@@ -1,0 +1,69 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using SNoJoE.Core.Manifest;
+using SNoJoE.Service.Inference;
+using SNoJoE.Service.Problems;
+
+namespace SNoJoE.Service.Endpoints;
+
+public static class ModelApi
+{
+    public static IEndpointRouteBuilder MapModelApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/model", GetModel)
+            .WithTags("Model")
+            .WithName("GetModel")
+            .WithSummary("The model being served: labels, input, threshold and calibration, spectral-norm mode, training summary, execution provider.")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        return app;
+    }
+
+    private static Results<Ok<ModelResponse>, ProblemHttpResult> GetModel(HttpContext context, ModelHost host) =>
+        host.Current is { } model
+            ? TypedResults.Ok(ModelResponse.From(model))
+            : new ProblemException(ProblemTypes.NotReady, host.FailureMessage ?? "The model is still loading.").ToResult(context);
+}
+
+/// <param name="Name">The manifest's model name.</param>
+/// <param name="Sha256">SHA-256 of the ONNX file.</param>
+/// <param name="File">The ONNX file's name.</param>
+/// <param name="Labels">The labels, in the order of the model's outputs.</param>
+/// <param name="LabelThresholds">Per-label probability thresholds; null means 0.5 for every label.</param>
+/// <param name="Input">How an image becomes the input tensor.</param>
+/// <param name="EnergyThreshold">Joint energy below which an image is out-of-distribution.</param>
+/// <param name="ThresholdSource">"manifest", or "configuration" when Model:EnergyThreshold overrides it.</param>
+/// <param name="Calibration">How the threshold was calibrated, when it was.</param>
+/// <param name="SpectralNorm">The spectral normalization the network was trained with.</param>
+/// <param name="Training">What the model was trained on and how.</param>
+/// <param name="Provider">The ONNX Runtime execution provider in use.</param>
+public sealed record ModelResponse(
+    string Name,
+    string Sha256,
+    string File,
+    IReadOnlyList<string> Labels,
+    IReadOnlyList<double>? LabelThresholds,
+    InputResponse Input,
+    double EnergyThreshold,
+    string ThresholdSource,
+    CalibrationInfo? Calibration,
+    SpectralNormInfo SpectralNorm,
+    TrainingSummary? Training,
+    ProviderResponse Provider)
+{
+    public static ModelResponse From(LoadedModel model)
+    {
+        var m = model.Manifest;
+        var i = m.Input;
+        return new ModelResponse(m.Name, model.Model.Sha256, Path.GetFileName(model.Path), m.Labels, m.LabelThresholds,
+            new InputResponse(i.Name, i.Width, i.Height, i.Resize, i.Resampler, i.ChannelOrder, i.Scale, i.Mean, i.Std),
+            model.EnergyThreshold, model.ThresholdSource, m.Calibration, m.SpectralNorm, m.Training,
+            new ProviderResponse(model.Model.Provider, model.RequestedProvider, model.Model.FallbackReason));
+    }
+}
+
+public sealed record InputResponse(string Name, int Width, int Height, string Resize, string Resampler, string ChannelOrder,
+    float Scale, IReadOnlyList<float> Mean, IReadOnlyList<float> Std);
+
+/// <param name="InUse">"CUDA" or "CPU".</param>
+/// <param name="Requested">Inference:Provider: auto, cuda or cpu.</param>
+/// <param name="FallbackReason">Why CUDA is not in use although it was allowed; null otherwise.</param>
+public sealed record ProviderResponse(string InUse, string Requested, string? FallbackReason);

@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Options;
+using SNoJoE.Core.Imaging;
+using SNoJoE.Service.Options;
+using SNoJoE.Service.Scoring;
+
+namespace SNoJoE.Service.Inference;
+
+public static class InferenceSetup
+{
+    public static IServiceCollection AddInference(this IServiceCollection services)
+    {
+        services.AddSingleton<IModelLoader, OnnxModelLoader>();
+        services.AddSingleton<ModelHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
+        services.AddSingleton(sp =>
+        {
+            var limits = sp.GetRequiredService<IOptions<LimitsOptions>>().Value;
+            return new ImageDecoder(new ImageLimits { MaxPixels = limits.MaxPixels, MaxSide = limits.MaxSide });
+        });
+        services.AddSingleton<ImageScoringService>();
+        return services;
+    }
+}

@@ -1,0 +1,99 @@
+using Prometheus;
+using SNoJoE.Core.Manifest;
+using SNoJoE.Core.Scoring;
+
+namespace SNoJoE.Service.Metrics;
+
+/// <summary>
+/// Every metric the service exports, in a registry of its own (so two hosts in one process, as in the
+/// tests, never mix their counts). Names follow Prometheus conventions: seconds, _total for counters.
+/// </summary>
+public sealed class ServiceMetrics
+{
+    private const string Prefix = "snojoe_";
+    private static readonly double[] LatencyBuckets =
+        [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
+
+    private readonly MetricFactory _factory;
+    private Func<int> _queueDepth = () => 0;
+
+    public ServiceMetrics()
+    {
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        DotNetStats.Register(Registry);
+        _factory = Prometheus.Metrics.WithCustomRegistry(Registry);
+
+        Requests = _factory.CreateCounter(Prefix + "requests_total",
+            "Scoring requests (one per image for /score/batch) by endpoint and outcome.",
+            new CounterConfiguration { LabelNames = ["endpoint", "outcome"] });
+        DecodeSeconds = _factory.CreateHistogram(Prefix + "decode_seconds",
+            "Time to decode and preprocess one image.", new HistogramConfiguration { Buckets = LatencyBuckets });
+        QueueSeconds = _factory.CreateHistogram(Prefix + "queue_seconds",
+            "Time one preprocessed image waited in the batching queue.", new HistogramConfiguration { Buckets = LatencyBuckets });
+        InferenceSeconds = _factory.CreateHistogram(Prefix + "inference_seconds",
+            "Time of one ONNX Runtime run (one batch).", new HistogramConfiguration { Buckets = LatencyBuckets });
+        BatchSize = _factory.CreateHistogram(Prefix + "batch_size",
+            "Images per ONNX Runtime run.", new HistogramConfiguration { Buckets = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+        QueueDepth = _factory.CreateGauge(Prefix + "queue_depth", "Preprocessed images waiting for inference.");
+        Dropped = _factory.CreateCounter(Prefix + "dropped_total",
+            "Queued images dropped before inference because their client had gone.");
+        Verdicts = _factory.CreateCounter(Prefix + "verdicts_total", "Images scored, by verdict.",
+            new CounterConfiguration { LabelNames = ["verdict"] });
+        Ready = _factory.CreateGauge(Prefix + "ready", "1 when the model is loaded, warmed up and the service accepts images.");
+        ModelInfo = _factory.CreateGauge(Prefix + "model_info",
+            "The model being served and the ONNX Runtime execution provider in use (value 1).",
+            new GaugeConfiguration { LabelNames = ["model", "sha256", "provider"] });
+
+        Registry.AddBeforeCollectCallback(() => QueueDepth.Set(_queueDepth()));
+    }
+
+    public CollectorRegistry Registry { get; }
+    public Counter Requests { get; }
+    public Histogram DecodeSeconds { get; }
+    public Histogram QueueSeconds { get; }
+    public Histogram InferenceSeconds { get; }
+    public Histogram BatchSize { get; }
+    public Gauge QueueDepth { get; }
+    public Counter Dropped { get; }
+    public Counter Verdicts { get; }
+    public Gauge Ready { get; }
+    public Gauge ModelInfo { get; }
+    /// <summary>Joint energy of every scored image (drift monitoring); buckets are placed around the model's threshold.</summary>
+    public Histogram? JointEnergy { get; private set; }
+
+    public void TrackQueueDepth(Func<int> depth) => _queueDepth = depth;
+
+    public void OnModelLoaded(ModelManifest manifest, double threshold, string sha256, string provider)
+    {
+        ModelInfo.WithLabels(manifest.Name, sha256, provider).Set(1);
+        JointEnergy ??= _factory.CreateHistogram(Prefix + "joint_energy",
+            "Joint energy (sum of softplus(logit)) of scored images; higher is more in-distribution.",
+            new HistogramConfiguration { Buckets = EnergyBuckets(manifest, threshold) });
+    }
+
+    public void ObserveScore(ImageScore score)
+    {
+        Verdicts.WithLabels(score.Verdict).Inc();
+        JointEnergy?.Observe(score.JointEnergy);
+    }
+
+    /// <summary>A linear grid from 0 to twice the larger of the threshold and the calibration's p99, plus those values themselves.</summary>
+    internal static double[] EnergyBuckets(ModelManifest manifest, double threshold)
+    {
+        double p99 = manifest.Calibration?.EnergyQuantiles.GetValueOrDefault("p99") ?? 0;
+        double upper = 2 * Math.Max(Math.Max(threshold, p99), manifest.Labels.Count * Math.Log(2));
+        var edges = Enumerable.Range(1, 24).Select(i => Math.Round(upper * i / 24, 3)).Append(threshold);
+        if (manifest.Calibration is { } calibration) edges = edges.Concat(calibration.EnergyQuantiles.Values);
+        return edges.Where(double.IsFinite).Where(e => e > 0).Distinct().Order().ToArray();
+    }
+}
+
+/// <summary>Outcome label values of <see cref="ServiceMetrics.Requests"/>.</summary>
+public static class Outcomes
+{
+    public const string Ok = "ok";
+    public const string ClientGone = "client_gone";
+
+    /// <summary>A problem's outcome is its slug with underscores (no-image -> no_image).</summary>
+    public static string Of(Problems.ProblemType type) => type.Slug.Replace('-', '_');
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Options;
+
+namespace SNoJoE.Service.Options;
+
+public static class OptionsSetup
+{
+    /// <summary>Binds every section and validates it when the host starts, before the service listens.</summary>
+    public static IServiceCollection AddServiceOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        Add<ModelOptions, ModelOptionsValidator>(services, configuration, ModelOptions.Section);
+        Add<InferenceSettings, InferenceSettingsValidator>(services, configuration, InferenceSettings.Section);
+        Add<BatchingOptions, BatchingOptionsValidator>(services, configuration, BatchingOptions.Section);
+        Add<LimitsOptions, LimitsOptionsValidator>(services, configuration, LimitsOptions.Section);
+        return services;
+    }
+
+    private static void Add<TOptions, TValidator>(IServiceCollection services, IConfiguration configuration, string section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddOptions<TOptions>().Bind(configuration.GetSection(section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+    }
+}

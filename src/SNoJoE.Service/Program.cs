@@ -1,0 +1,35 @@
+using SNoJoE.Service;
+using SNoJoE.Service.Endpoints;
+using SNoJoE.Service.Health;
+using SNoJoE.Service.Inference;
+using SNoJoE.Service.Logging;
+using SNoJoE.Service.Metrics;
+using SNoJoE.Service.OpenApi;
+using SNoJoE.Service.Options;
+using SNoJoE.Service.Problems;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddServiceLogging();
+builder.Services.AddServiceOptions(builder.Configuration);
+builder.Services.AddServiceMetrics();
+builder.Services.AddInference();
+builder.Services.AddServiceHealthChecks();
+builder.Services.AddServiceProblemDetails();
+builder.Services.AddServiceOpenApi();
+
+var app = builder.Build();
+
+app.UseServiceRequestLogging();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseServiceHttpMetrics();
+
+app.MapScoringApi();
+app.MapModelApi();
+app.MapServiceHealthChecks();
+app.MapServiceMetrics();
+app.MapProblemTypes();
+app.UseServiceOpenApi();
+
+return await app.RunServiceAsync();

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using SNoJoE.Core.Imaging;
+using SNoJoE.Core.Scoring;
+using SNoJoE.Service.Batching;
+using SNoJoE.Service.Inference;
+using SNoJoE.Service.Metrics;
+using SNoJoE.Service.Options;
+using SNoJoE.Service.Problems;
+
+namespace SNoJoE.Service.Scoring;
+
+/// <summary>The scoring of one image and what it cost.</summary>
+public sealed record ScoringResult(LoadedModel Model, ImageScore Score, TimeSpan DecodeTime, TimeSpan QueueTime, TimeSpan InferenceTime, int BatchSize);
+
+/// <summary>
+/// One image's way through the service: bytes -> shared decoder (limits, identify, decode, orient) ->
+/// shared preprocessor into a pooled tensor -> batch scheduler -> scorer. Failures surface as
+/// <see cref="ProblemException"/>s; a cancelled token (client gone) as OperationCanceledException.
+/// </summary>
+public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IOptions<LimitsOptions> limits, ServiceMetrics metrics)
+{
+    private readonly SemaphoreSlim _decodeSlots = new(limits.Value.EffectiveConcurrentDecodes);
+
+    public async Task<ScoringResult> ScoreAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    {
+        if (!host.TryEnter(out var model))
+            throw new ProblemException(ProblemTypes.NotReady, host.State switch
+            {
+                ModelState.Loading => "The model is still loading and warming up.",
+                ModelState.Failed => "The model could not be loaded; the service is stopping.",
+                _ => "The service is shutting down.",
+            });
+        try
+        {
+            var scheduler = model.Scheduler;
+            // Refuse before spending a decode on an image that could not be queued anyway.
+            if (scheduler.IsFull) throw Overloaded(scheduler.QueueDepth);
+
+            var (input, decodeTime) = await DecodeAsync(image, model, cancellationToken).ConfigureAwait(false);
+            InferenceResult inference;
+            try
+            {
+                inference = await scheduler.ScheduleAsync(input, cancellationToken).ConfigureAwait(false);
+            }
+            catch (QueueFullException)
+            {
+                throw Overloaded(scheduler.QueueDepth);
+            }
+            catch (SchedulerClosedException e)
+            {
+                throw new ProblemException(ProblemTypes.NotReady, e.Message, e);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw new ProblemException(ProblemTypes.InferenceFailed, "ONNX Runtime failed to run the model on this batch.", e);
+            }
+
+            var score = model.Scorer.Score(inference.Logits, inference.JointEnergy);
+            metrics.ObserveScore(score);
+            return new ScoringResult(model, score, decodeTime, inference.QueueTime, inference.InferenceTime, inference.BatchSize);
+        }
+        finally
+        {
+            host.Exit();
+        }
+    }
+
+    private async Task<(float[] Input, TimeSpan DecodeTime)> DecodeAsync(ReadOnlyMemory<byte> image, LoadedModel model, CancellationToken cancellationToken)
+    {
+        await _decodeSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        var input = model.Scheduler.Buffers.Rent();
+        try
+        {
+            using var decoded = decoder.Decode(image);
+            model.Preprocessor.Fill(decoded, input);
+        }
+        catch (Exception e)
+        {
+            model.Scheduler.Buffers.Return(input);
+            if (e is ImageDecodeException decodeError) throw ProblemException.From(decodeError);
+            throw;
+        }
+        finally
+        {
+            _decodeSlots.Release();
+        }
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        metrics.DecodeSeconds.Observe(elapsed.TotalSeconds);
+        return (input, elapsed);
+    }
+
+    private static ProblemException Overloaded(int depth) =>
+        new(ProblemTypes.Overloaded, $"The inference queue is full ({depth} images waiting); retry shortly.");
+}
