@@ -27,6 +27,7 @@ public static class CalibrateCommand
             double wanted = parse.GetValue(tpr);
             if (!(wanted > 0 && wanted <= 1)) throw new CliException($"--tpr {wanted.ToString(CultureInfo.InvariantCulture)} must be in (0, 1].");
             var voc = VocDataset.Open(parse.GetValue(data)!);
+            voc.SplitIds(parse.GetValue(split)!); // a missing split fails before the model is loaded
             using var onnx = EvaluationModel.Load(parse.GetValue(model)!, parse.GetValue(provider)!, message => Console.Error.WriteLine($"note: {message}"));
             var scorer = new DatasetScorer(onnx, new DatasetScorerOptions { BatchSize = CheckedBatchSize(parse.GetValue(batchSize)) });
             var result = await Calibrator.RunAsync(scorer, voc, parse.GetValue(split)!, wanted, cancellationToken: cancellationToken);

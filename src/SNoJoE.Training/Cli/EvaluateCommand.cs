@@ -43,6 +43,7 @@ public static class EvaluateCommand
             foreach (var set in sets)
                 if (!Directory.Exists(set.Folder)) throw new CliException($"--ood {set.Name}: folder '{set.Folder}' does not exist.");
             var voc = VocDataset.Open(parse.GetValue(id)!);
+            voc.SplitIds(parse.GetValue(idSplit)!); // a missing split fails before the model is loaded
             var options = new DatasetScorerOptions { BatchSize = CheckedBatchSize(parse.GetValue(batchSize)) };
             using var onnx = EvaluationModel.Load(parse.GetValue(model)!, parse.GetValue(provider)!, message => Console.Error.WriteLine($"note: {message}"));
 
