@@ -126,6 +126,8 @@ public sealed class SpectralConv2d : nn.Module<Tensor, Tensor>
 
     private Tensor register_vector(string name, Tensor value)
     {
+        // created lazily inside a forward pass: must outlive the caller's dispose scope
+        value.DetachFromDisposeScope();
         register_buffer(name, value, persistent: true);
         return value;
     }

@@ -79,6 +79,11 @@ public static class OnnxBackboneImporter
                 case "Relu" or "Add" or "Sum" or "Identity" or "Dropout":
                     steps.Add(new ElementwiseStep(node.OpType, nodeName, node.OpType is "Dropout" ? [node.Input[0]] : node.Input.ToArray(), [outputs[0]]));
                     break;
+                case "AveragePool" when outputs[0] == featureName && Ints(attributes, "pads", [0, 0, 0, 0]).All(p => p == 0):
+                    // the final pooling of a fixed-size export (CNTK ResNet18: 7x7 at 224): made global so that
+                    // other input sizes work; identical at the export's own size
+                    steps.Add(new GlobalAveragePoolStep(nodeName, inputs, outputs));
+                    break;
                 case "MaxPool" or "AveragePool":
                     RequireNoAutoPad(attributes, node);
                     steps.Add(new PoolStep(node.OpType, nodeName, inputs, outputs,

@@ -108,6 +108,8 @@ public sealed class Trainer(TrainingOptions options, Action<string> log)
                 o.MinCropScale, o.MaxCropScale, cancellationToken))
             {
                 if (batch.Count < 2) { advance(lossSum / Math.Max(1, seen), seen / clock.Elapsed.TotalSeconds); continue; } // BatchNorm needs 2+ samples
+                // grad mode is thread-local in libtorch and awaits hop threads: set it per batch
+                using var gradMode = enable_grad();
                 using var scope = NewDisposeScope();
                 var images = tensor(batch.Images, [batch.Count, 3, o.ImageSize, o.ImageSize]);
                 var targets = tensor(batch.Targets, [batch.Count, network.LabelCount]);
@@ -130,10 +132,10 @@ public sealed class Trainer(TrainingOptions options, Action<string> log)
         var scores = new List<float[]>();
         var targets = new List<bool[]>();
         double lossSum = 0;
-        using (no_grad())
         {
             await foreach (var batch in loader.ReadAsync(samples, o.BatchSize, augment: false, seed: 0, 1, 1, cancellationToken))
             {
+                using var gradMode = no_grad(); // per batch: grad mode is thread-local and awaits hop threads
                 using var scope = NewDisposeScope();
                 var logits = network.forward(tensor(batch.Images, [batch.Count, 3, o.ImageSize, o.ImageSize]));
                 var t = tensor(batch.Targets, [batch.Count, labelCount]);

@@ -26,12 +26,12 @@ public sealed class TrainedRunsFixture : IDisposable
                 RunDirectory = runDirectory,
                 BackbonePath = DefaultBackbone.Path,
                 SpectralNorm = mode,
-                Epochs = 4,
-                BatchSize = 16,
+                Epochs = 6,
+                BatchSize = 12,
                 ImageSize = ImageSize,
                 HeadWidth = 64,
-                BackboneLearningRate = 1e-4,
-                HeadLearningRate = 2e-3,
+                BackboneLearningRate = 5e-4,
+                HeadLearningRate = 3e-3,
                 Seed = 5,
             };
             var state = new Trainer(options, _ => { }).RunAsync(resume: false).GetAwaiter().GetResult();
