@@ -14,7 +14,7 @@ public static class CalibrateCommand
         var data = new Option<string>("--data") { Description = "The in-distribution VOC folder (VOC2012, VOCdevkit or a folder holding one VOC* folder).", Required = true };
         var split = new Option<string>("--split") { Description = "The split to calibrate on.", DefaultValueFactory = _ => "val" };
         var tpr = new Option<double>("--tpr") { Description = "Fraction of ID images to keep in-distribution (energy >= threshold).", DefaultValueFactory = _ => 0.95 };
-        var batchSize = new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call.", DefaultValueFactory = _ => 32 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call (float32 outputs may differ in the last bits between batch sizes; the threshold is bit-identical for the same batch size).", DefaultValueFactory = _ => 32 };
         var provider = new Option<string>("--provider") { Description = "ONNX Runtime execution provider: auto (CUDA when usable, else CPU), cpu or cuda.", DefaultValueFactory = _ => "auto" };
         provider.AcceptOnlyFromAmong([.. EvaluationModel.Providers]);
 
