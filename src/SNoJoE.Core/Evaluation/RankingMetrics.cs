@@ -7,6 +7,8 @@ public static class RankingMetrics
     public static double AveragePrecision(IReadOnlyList<double> scores, IReadOnlyList<bool> positive)
     {
         if (scores.Count != positive.Count) throw new ArgumentException("scores and labels differ in length.");
+        for (int i = 0; i < scores.Count; i++)
+            if (double.IsNaN(scores[i])) throw new ArgumentException("A score is NaN.", nameof(scores));
         int totalPositive = positive.Count(p => p);
         if (totalPositive == 0) return double.NaN;
         var order = Enumerable.Range(0, scores.Count).ToArray();

@@ -30,6 +30,8 @@ public sealed class RankingMetricsTests
     {
         Assert.True(double.IsNaN(RankingMetrics.AveragePrecision([1, 2], [false, false])));
         Assert.Throws<ArgumentException>(() => RankingMetrics.AveragePrecision([1, 2], [true]));
+        Assert.Throws<ArgumentException>(() => RankingMetrics.AveragePrecision([1, double.NaN], [true, false]));
+        Assert.Throws<ArgumentException>(() => OodMetrics.Aupr([double.NaN], [0]));
     }
 
     [Fact]
