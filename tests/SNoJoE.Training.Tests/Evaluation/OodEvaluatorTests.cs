@@ -91,6 +91,22 @@ public sealed class OodEvaluatorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_split_without_public_annotations_is_scored_but_has_no_map()
+    {
+        // Like VOC2012 test: images listed, annotations withheld.
+        foreach (var id in _voc.SplitIds("test")) File.Delete(_voc.AnnotationPath(id));
+        using var model = Model(withFeatures: false, "unannotated");
+        var result = await new OodEvaluator(model, new DatasetScorerOptions()).RunAsync(new EvaluationRequest
+        {
+            Id = _voc, IdSplit = "test", OodSets = [new OodSetSpec("noise", _noise)],
+        });
+        Assert.Equal((23, 0), (result.Report.Id.Images, result.Report.Id.AnnotatedImages));
+        Assert.Null(result.Report.Id.MAP);
+        Assert.All(result.Report.Id.PerLabelAp, l => Assert.Null(l.Ap));
+        Assert.Equal(OodScores.LogitScoreNames.Count, result.Report.Ood[0].Scores.Count); // the OOD metrics do not need labels
+    }
+
+    [Fact]
     public async Task Calibration_writes_threshold_and_quantiles_and_is_bit_for_bit_repeatable()
     {
         using (var model = Model(withFeatures: false, "calibrated"))
