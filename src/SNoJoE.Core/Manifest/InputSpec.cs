@@ -21,6 +21,7 @@ public sealed record InputSpec
     public required IReadOnlyList<float> Mean { get; init; }
     public required IReadOnlyList<float> Std { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsBgr => string.Equals(ChannelOrder, "BGR", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The ImageNet-pretrained CNTK ResNet18 of Microsoft.ML.DnnImageFeaturizer.ResNet18: BGR, 0-255, mean subtraction.</summary>
