@@ -67,7 +67,8 @@ public sealed record VocAnnotation(string FileName, int Width, int Height, IRead
             root.Add(element);
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var settings = new XmlWriterSettings { Indent = true, OmitXmlDeclaration = true, NewLineChars = "\n" };
+        // No byte-order mark: real VOC annotations have none, and naive readers choke on it.
+        var settings = new XmlWriterSettings { Indent = true, OmitXmlDeclaration = true, NewLineChars = "\n", Encoding = new System.Text.UTF8Encoding(false) };
         using var writer = XmlWriter.Create(path, settings);
         new XDocument(root).Save(writer);
     }

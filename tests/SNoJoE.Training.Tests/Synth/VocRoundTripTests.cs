@@ -27,7 +27,9 @@ public class VocRoundTripTests
             writer.WriteSample("train_000002", scene);
         writer.WriteSplit("train", [("train_000001", ["dog", "person"]), ("train_000002", ["tvmonitor"])], VocClasses.Names);
 
-        var annotation = VocAnnotation.Load(Path.Combine(writer.AnnotationsDirectory, "train_000001.xml"));
+        var annotationPath = Path.Combine(writer.AnnotationsDirectory, "train_000001.xml");
+        Assert.Equal((byte)'<', File.ReadAllBytes(annotationPath)[0]); // no byte-order mark, as in real VOC files
+        var annotation = VocAnnotation.Load(annotationPath);
         Assert.Equal(("train_000001.jpg", 320, 240), (annotation.FileName, annotation.Width, annotation.Height));
         Assert.Equal(first.Select(o => new VocObject(o.Label, false, o.Box)), annotation.Objects);
 
