@@ -30,8 +30,8 @@ public sealed class SceneComposer(AssetLibrary assets, SceneStyle style, Configu
     /// <summary>A scene holding one object of each label (plus, now and then, a second instance of one).</summary>
     public ComposedScene ComposeVoc(IReadOnlyList<string> labels, BackgroundPart part, SynthRandom random)
     {
-        var sprites = labels.Select(l => PickSprite(assets.Voc[l], random)).ToList();
-        if (random.Chance(style.ExtraInstanceChance)) sprites.Add(PickSprite(assets.Voc[random.Pick(labels)], random));
+        var sprites = labels.Select(l => PickSprite(assets.Voc[l], style.StampShare, random)).ToList();
+        if (random.Chance(style.ExtraInstanceChance)) sprites.Add(PickSprite(assets.Voc[random.Pick(labels)], style.StampShare, random));
         return ComposeObjects(sprites, part, random);
     }
 
@@ -41,7 +41,7 @@ public sealed class SceneComposer(AssetLibrary assets, SceneStyle style, Configu
         var sprites = new List<Sprite>();
         for (var attempt = 0; sprites.Count < count && attempt < count * 10; attempt++)
         {
-            var sprite = PickSprite(assets.Ood, random);
+            var sprite = PickSprite(assets.Ood, style.OodStampShare, random);
             if (!sprites.Contains(sprite)) sprites.Add(sprite);
         }
         return ComposeObjects(sprites, part, random);
@@ -108,9 +108,9 @@ public sealed class SceneComposer(AssetLibrary assets, SceneStyle style, Configu
         return new ComposedScene(canvas, placed.Select(p => p.Object).ToArray(), quality, photo.Key);
     }
 
-    private Sprite PickSprite(SpritePool pool, SynthRandom random)
+    private static Sprite PickSprite(SpritePool pool, double stampShare, SynthRandom random)
     {
-        var useStamp = pool.Stamps.Count > 0 && (pool.Emoji.Count == 0 || random.Chance(style.StampShare));
+        var useStamp = pool.Stamps.Count > 0 && (pool.Emoji.Count == 0 || random.Chance(stampShare));
         return random.Pick(useStamp ? pool.Stamps : pool.Emoji);
     }
 

@@ -19,6 +19,12 @@ public sealed record SceneStyle
     public double BackgroundJitter { get; init; } = 0.15;
     /// <summary>Chance to draw a Tux Paint stamp rather than an emoji when a label has both.</summary>
     public double StampShare { get; init; } = 0.4;
+    /// <summary>
+    /// The same for non-VOC objects, lower because they have stamps throughout: about the share of
+    /// stamps among VOC objects (0.4 x 12 of 20 classes), so that photographic versus cartoon style
+    /// does not give OOD scenes away.
+    /// </summary>
+    public double OodStampShare { get; init; } = 0.25;
 
     /// <summary>Share of scenes whose objects may hide part of each other.</summary>
     public double OverlapChance { get; init; } = 0.25;
