@@ -72,6 +72,9 @@ public sealed class SynthGeneratorTests : IClassFixture<SynthGeneratorTests.Gene
                     Assert.True(VocClasses.Contains(o.Name));
                     var b = o.Box!;
                     Assert.True(b.XMin >= 1 && b.YMin >= 1 && b.XMax <= info.Width && b.YMax <= info.Height && b.XMin < b.XMax && b.YMin < b.YMax, $"{sample.Id}: box {b} outside {info.Width}x{info.Height}");
+                    // Clearly visible: 10-60% of the short side (a little more when rotated, a little less once trimmed).
+                    var scale = Math.Max(b.XMax - b.XMin + 1, b.YMax - b.YMin + 1) / (double)Math.Min(info.Width, info.Height);
+                    Assert.InRange(scale, 0.08, 0.75);
                 });
                 Assert.InRange(annotation.Objects.Count, 1, 5);
             }

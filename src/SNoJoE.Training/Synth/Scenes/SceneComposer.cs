@@ -94,8 +94,10 @@ public sealed class SceneComposer(AssetLibrary assets, SceneStyle style, Configu
         var placed = new List<(PlacedObject Object, Rectangle Rect)>();
         foreach (var sprite in sprites)
         {
-            var longSide = Math.Max(MinObjectSide, (int)Math.Round(random.Uniform(style.MinObjectScale, style.MaxObjectScale) * shortSide));
-            for (var round = 0; round < ShrinkRounds; round++, longSide = Math.Max(MinObjectSide, longSide * 3 / 4))
+            // Where an object does not fit, it is drawn again smaller, but never below the smallest scale.
+            var minLongSide = Math.Max(MinObjectSide, (int)Math.Round(style.MinObjectScale * shortSide));
+            var longSide = Math.Max(minLongSide, (int)Math.Round(random.Uniform(style.MinObjectScale, style.MaxObjectScale) * shortSide));
+            for (var round = 0; round < ShrinkRounds; round++, longSide = Math.Max(minLongSide, longSide * 3 / 4))
             {
                 using var rendered = SpriteRenderer.Render(sprite, longSide, style, random);
                 if (Place(rendered.Size(), size, placed.Select(p => p.Rect).ToList(), maxCover, random) is not { } at) continue;
