@@ -84,7 +84,7 @@ public static class ImageUploadReader
             while (await ReadGuardedAsync(() => reader.ReadNextSectionAsync(cancellationToken)).ConfigureAwait(false) is { } section)
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-                    || !disposition.IsFormDisposition()
+                    || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase)
                     || HeaderUtilities.RemoveQuotes(disposition.Name).Value != FieldName)
                     continue; // other form fields are ignored
                 if (images.Count == maxImages) throw new ProblemException(ProblemTypes.InvalidRequest, tooMany);

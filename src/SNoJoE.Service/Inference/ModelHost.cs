@@ -54,6 +54,7 @@ public sealed class ModelHost(
     private volatile LoadedModel? _current;
     private int _inFlight;
     private Task _loading = Task.CompletedTask;
+    private Task? _stopping;
 
     public ModelState State => _state;
 
@@ -92,7 +93,16 @@ public sealed class ModelHost(
         if (Interlocked.Decrement(ref _inFlight) == 0 && _state == ModelState.Stopping) _drained.TrySetResult();
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Idempotent: the host may be stopped twice at once (WebApplication.WaitForShutdownAsync stops it
+    /// when stopping begins, and so does whoever asked it to stop), and the session must be released once.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_drained) return _stopping ??= StopOnceAsync(cancellationToken);
+    }
+
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
         BeginStopping();
         if (Volatile.Read(ref _inFlight) == 0) _drained.TrySetResult();

@@ -1,0 +1,35 @@
+using SNoJoE.Core.Manifest;
+using SNoJoE.Training.Testing;
+
+namespace SNoJoE.Service.Tests.Fixtures;
+
+/// <summary>
+/// A real model exported by the training project (ResNet18 backbone, untrained head, 64x64 input),
+/// made once per test run in a temporary folder and shared by every test class.
+/// </summary>
+public sealed class ExportedModel
+{
+    public static readonly IReadOnlyList<string> Labels = ["circle", "square", "triangle"];
+    public const int ImageSize = 64;
+    /// <summary>Near the energy of an untrained head (K x ln 2 = 2.08), so both verdicts occur.</summary>
+    public const double EnergyThreshold = 2.0;
+
+    private static readonly Lazy<ExportedModel> Instance = new(() => new ExportedModel(), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private ExportedModel()
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("snojoe-service-tests-").FullName;
+        OnnxPath = TestModels.ExportUntrained(Directory, Labels, ImageSize, seed: 7, energyThreshold: EnergyThreshold);
+        Manifest = ManifestStore.LoadForModel(OnnxPath);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
+        };
+    }
+
+    public static ExportedModel Shared => Instance.Value;
+
+    public string Directory { get; }
+    public string OnnxPath { get; }
+    public ModelManifest Manifest { get; }
+}

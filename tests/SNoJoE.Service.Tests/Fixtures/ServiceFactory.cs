@@ -1,0 +1,61 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace SNoJoE.Service.Tests.Fixtures;
+
+/// <summary>The real service in a test host, serving the exported model; settings and services can be overridden.</summary>
+public sealed class ServiceFactory(
+    IReadOnlyDictionary<string, string?>? settings = null,
+    Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
+{
+    public static IReadOnlyDictionary<string, string?> DefaultSettings(string modelPath) => new Dictionary<string, string?>
+    {
+        ["Model:Path"] = modelPath,
+        ["Inference:Provider"] = "cpu",
+        ["Serilog:MinimumLevel:Default"] = "Warning",
+    };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        var merged = new Dictionary<string, string?>(DefaultSettings(ExportedModel.Shared.OnnxPath));
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) merged[key] = value;
+        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(merged));
+        if (services is not null) builder.ConfigureTestServices(services);
+    }
+
+    /// <summary>A client, once /health/ready says the model is loaded and warmed up.</summary>
+    public async Task<HttpClient> CreateReadyClientAsync()
+    {
+        var client = CreateClient();
+        await WaitUntilReadyAsync(client);
+        return client;
+    }
+
+    public static async Task WaitUntilReadyAsync(HttpClient client, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            using var response = await client.GetAsync("/health/ready");
+            if (response.StatusCode == HttpStatusCode.OK) return;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"The service was not ready in time: {await response.Content.ReadAsStringAsync()}");
+            await Task.Delay(50);
+        }
+    }
+}
+
+/// <summary>One service with the default settings, shared by the tests of a class.</summary>
+public sealed class DefaultServiceFixture : IAsyncLifetime
+{
+    public ServiceFactory Factory { get; } = new();
+    public HttpClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Client = await Factory.CreateReadyClientAsync();
+
+    public async Task DisposeAsync() => await Factory.DisposeAsync();
+}
