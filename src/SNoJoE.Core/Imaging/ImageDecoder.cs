@@ -67,7 +67,8 @@ public sealed class ImageDecoder
             using var stream = AsStream(data);
             info = Image.Identify(_configuration, stream);
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidMemoryOperationException or ArgumentException or IndexOutOfRangeException or InvalidOperationException)
+        // ImageSharp 2.1's JPEG Identify throws NullReferenceException on a valid SOI/APP0 followed by garbage.
+        catch (Exception e) when (e is ImageFormatException or InvalidMemoryOperationException or ArgumentException or IndexOutOfRangeException or InvalidOperationException or NullReferenceException)
         {
             throw new ImageDecodeException(ImageDecodeError.Corrupt, $"The {format.Name} header is corrupt: {e.Message}", e);
         }
@@ -81,7 +82,7 @@ public sealed class ImageDecoder
             using var stream = AsStream(data);
             image = Image.Load<Rgb24>(_configuration, stream);
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidMemoryOperationException or ArgumentException or IndexOutOfRangeException or InvalidOperationException or NotSupportedException)
+        catch (Exception e) when (e is ImageFormatException or InvalidMemoryOperationException or ArgumentException or IndexOutOfRangeException or InvalidOperationException or NotSupportedException or NullReferenceException)
         {
             throw new ImageDecodeException(ImageDecodeError.Corrupt, $"The {format.Name} data is corrupt or truncated: {e.Message}", e);
         }
