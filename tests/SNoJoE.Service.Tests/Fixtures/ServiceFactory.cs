@@ -49,13 +49,33 @@ public sealed class ServiceFactory(
     }
 }
 
-/// <summary>One service with the default settings, shared by the tests of a class.</summary>
-public sealed class DefaultServiceFixture : IAsyncLifetime
+/// <summary>One service shared by the tests of a class; subclasses choose its settings.</summary>
+public abstract class ServiceFixture : IAsyncLifetime
 {
-    public ServiceFactory Factory { get; } = new();
+    private ServiceFactory? _factory;
+
+    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
+    public ServiceFactory Factory => _factory ??= new ServiceFactory(Settings);
     public HttpClient Client { get; private set; } = null!;
 
     public async Task InitializeAsync() => Client = await Factory.CreateReadyClientAsync();
 
     public async Task DisposeAsync() => await Factory.DisposeAsync();
+}
+
+/// <summary>The service with its default settings.</summary>
+public sealed class DefaultServiceFixture : ServiceFixture;
+
+/// <summary>Small limits, so that limit errors need only small requests.</summary>
+public sealed class SmallLimitsServiceFixture : ServiceFixture
+{
+    public const int MaxBodyBytes = 64 * 1024;
+    public const int MaxBatchImages = 4;
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Limits:MaxBodyBytes"] = MaxBodyBytes.ToString(),
+        ["Limits:MaxBatchImages"] = MaxBatchImages.ToString(),
+    };
 }

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Options;
+using SNoJoE.Service.Options;
+using SNoJoE.Service.Tests.Fixtures;
+
+namespace SNoJoE.Service.Tests;
+
+/// <summary>A bad setting or a missing or corrupt model stops the service at start with one clear message.</summary>
+public sealed class StartupTests
+{
+    public static TheoryData<string, string, string> BadSettings => new()
+    {
+        { "Batching:MaxBatchSize", "0", "Batching:MaxBatchSize must be between 1 and 1024 (got 0)" },
+        { "Batching:QueueCapacity", "-1", "Batching:QueueCapacity must be between 1 and 1000000 (got -1)" },
+        { "Inference:Provider", "gpu", "Inference:Provider must be one of auto, cuda, cpu (got 'gpu')" },
+        { "Limits:MaxBodyBytes", "0", "Limits:MaxBodyBytes must be between 1 and" },
+        { "Model:Path", "/nonexistent/model.onnx", "model file not found: Model:Path is '/nonexistent/model.onnx'" },
+        { "Model:Path", "models/nowhere.onnx", "model file not found: Model:Path is 'models/nowhere.onnx' relative to" },
+    };
+
+    /// <summary>Binding and validation as the host runs them at start (ValidateOnStart), without starting a host.</summary>
+    [Theory]
+    [MemberData(nameof(BadSettings))]
+    public void A_bad_setting_fails_validation_with_a_message_naming_it(string key, string value, string message)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Model:Path"] = ExportedModel.Shared.OnnxPath,
+            [key] = value,
+        }).Build();
+        var services = new ServiceCollection()
+            .AddSingleton<IHostEnvironment>(new HostingEnvironment { ContentRootPath = AppContext.BaseDirectory })
+            .AddServiceOptions(configuration)
+            .BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() =>
+        {
+            _ = services.GetRequiredService<IOptions<ModelOptions>>().Value;
+            _ = services.GetRequiredService<IOptions<InferenceSettings>>().Value;
+            _ = services.GetRequiredService<IOptions<BatchingOptions>>().Value;
+            _ = services.GetRequiredService<IOptions<LimitsOptions>>().Value;
+        });
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public async Task An_uncalibrated_model_needs_a_configured_threshold()
+    {
+        var path = CopyModel("uncalibrated", manifest => manifest["energyThreshold"] = null);
+        var run = await RunServiceProcessAsync($"--Model:Path={path}");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("has no energyThreshold (it was never calibrated): calibrate it, or set Model:EnergyThreshold", run.OneFatalMessage());
+
+        await using var configured = new ServiceFactory(new Dictionary<string, string?> { ["Model:Path"] = path, ["Model:EnergyThreshold"] = "1.5" });
+        var score = await (await (await configured.CreateReadyClientAsync()).PostRawAsync(TestImages.Jpeg(), "image/jpeg")).ReadScoreAsync();
+        Assert.Equal(1.5, score.Threshold);
+    }
+
+    [Fact]
+    public async Task The_process_exits_1_with_one_message_for_a_bad_setting()
+    {
+        var run = await RunServiceProcessAsync("--Batching:MaxDelayMs=-3");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("Batching:MaxDelayMs must be between 0 and 10000 (got -3)", run.OneFatalMessage());
+    }
+
+    [Fact]
+    public async Task The_process_exits_1_with_one_message_for_a_setting_of_the_wrong_type()
+    {
+        var run = await RunServiceProcessAsync("--Batching:MaxBatchSize=sixteen");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("Batching:MaxBatchSize", run.OneFatalMessage());
+    }
+
+    [Fact]
+    public async Task The_process_exits_1_with_one_message_for_a_missing_model()
+    {
+        var run = await RunServiceProcessAsync("--Model:Path=/nonexistent/snojoe.onnx");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("model file not found: Model:Path is '/nonexistent/snojoe.onnx'", run.OneFatalMessage());
+    }
+
+    [Fact]
+    public async Task The_process_exits_1_with_one_message_for_a_corrupt_model()
+    {
+        var path = CopyModel("corrupt", _ => { });
+        var garbage = new byte[4096];
+        new Random(5).NextBytes(garbage);
+        await File.WriteAllBytesAsync(path, garbage);
+
+        var run = await RunServiceProcessAsync($"--Model:Path={path}");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("is not a loadable ONNX model", run.OneFatalMessage());
+    }
+
+    /// <summary>Copies the exported model under a new name with an edited manifest; returns the new .onnx path.</summary>
+    private static string CopyModel(string name, Action<JsonObject> edit)
+    {
+        var directory = Directory.CreateTempSubdirectory("snojoe-startup-").FullName;
+        var onnx = Path.Combine(directory, name + ".onnx");
+        File.Copy(ExportedModel.Shared.OnnxPath, onnx);
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.ChangeExtension(ExportedModel.Shared.OnnxPath, ".json")))!.AsObject();
+        manifest["model"] = name + ".onnx";
+        edit(manifest);
+        File.WriteAllText(Path.ChangeExtension(onnx, ".json"), manifest.ToJsonString());
+        return onnx;
+    }
+
+    private sealed record ProcessRun(int ExitCode, string Output)
+    {
+        /// <summary>The single fatal log event (CLEF JSON lines), with no stack trace anywhere in the output.</summary>
+        public string OneFatalMessage()
+        {
+            Assert.DoesNotContain("   at ", Output);
+            var fatal = Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Where(line => line.StartsWith('{'))
+                .Select(line => JsonNode.Parse(line)!)
+                .Where(e => (string?)e["@l"] == "Fatal")
+                .Select(e => (string)e["@m"]!)
+                .ToArray();
+            Assert.True(fatal.Length == 1, $"expected one fatal event, got {fatal.Length}:\n{Output}");
+            Assert.StartsWith("SNoJoE.Service cannot start: ", fatal[0]);
+            return fatal[0];
+        }
+    }
+
+    /// <summary>Runs the built service as its own process (as `dotnet SNoJoE.Service.dll` would in a container).</summary>
+    private static async Task<ProcessRun> RunServiceProcessAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SNoJoE.Service.dll"));
+        start.ArgumentList.Add("--urls=http://127.0.0.1:0");
+        start.ArgumentList.Add("--Inference:Provider=cpu");
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The service did not exit:\n{await stdout}\n{await stderr}");
+        }
+        return new ProcessRun(process.ExitCode, await stdout + await stderr);
+    }
+}
