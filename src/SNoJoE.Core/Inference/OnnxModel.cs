@@ -54,6 +54,7 @@ public sealed class OnnxModel : IDisposable
     public static OnnxModel Load(string modelPath, ModelManifest manifest, InferenceOptions? options = null, Action<string>? log = null)
     {
         options ??= new InferenceOptions();
+        OrtTelemetry.DisableBeforeFirstUse();
         if (!File.Exists(modelPath)) throw new ModelLoadException($"Model file '{modelPath}' does not exist.");
 
         string? fallbackReason = null;
