@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using SNoJoE.Core.Manifest;
 using SNoJoE.Service.Endpoints;
@@ -33,6 +34,17 @@ public sealed class ModelAndHealthTests(DefaultServiceFixture service) : IClassF
         Assert.Equal("cpu", model.Provider.Requested);
         Assert.Null(model.Provider.FallbackReason);
     }
+
+    /// <summary>ONNX Runtime 1.29+ phones home from Linux unless ORT_DISABLE_TELEMETRY=1 is in the native environment.</summary>
+    [Fact]
+    public async Task Serving_a_model_switches_off_OnnxRuntime_telemetry_in_the_native_environment()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal("1", Marshal.PtrToStringUTF8(NativeGetEnv("ORT_DISABLE_TELEMETRY")));
+    }
+
+    [DllImport("libc", EntryPoint = "getenv")]
+    private static extern IntPtr NativeGetEnv([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
 
     [Fact]
     public async Task Liveness_answers_without_checks()

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
@@ -53,7 +52,7 @@ public sealed class StartupTests
     public async Task An_uncalibrated_model_needs_a_configured_threshold()
     {
         var path = CopyModel("uncalibrated", manifest => manifest["energyThreshold"] = null);
-        var run = await RunServiceProcessAsync($"--Model:Path={path}");
+        var run = await ServiceProcess.RunToExitAsync($"--Model:Path={path}");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("has no energyThreshold (it was never calibrated): calibrate it, or set Model:EnergyThreshold", run.OneFatalMessage());
 
@@ -65,7 +64,7 @@ public sealed class StartupTests
     [Fact]
     public async Task The_process_exits_1_with_one_message_for_a_bad_setting()
     {
-        var run = await RunServiceProcessAsync("--Batching:MaxDelayMs=-3");
+        var run = await ServiceProcess.RunToExitAsync("--Batching:MaxDelayMs=-3");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("Batching:MaxDelayMs must be between 0 and 10000 (got -3)", run.OneFatalMessage());
     }
@@ -73,7 +72,7 @@ public sealed class StartupTests
     [Fact]
     public async Task The_process_exits_1_with_one_message_for_a_setting_of_the_wrong_type()
     {
-        var run = await RunServiceProcessAsync("--Batching:MaxBatchSize=sixteen");
+        var run = await ServiceProcess.RunToExitAsync("--Batching:MaxBatchSize=sixteen");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("Batching:MaxBatchSize", run.OneFatalMessage());
     }
@@ -81,7 +80,7 @@ public sealed class StartupTests
     [Fact]
     public async Task The_process_exits_1_with_one_message_for_a_missing_model()
     {
-        var run = await RunServiceProcessAsync("--Model:Path=/nonexistent/snojoe.onnx");
+        var run = await ServiceProcess.RunToExitAsync("--Model:Path=/nonexistent/snojoe.onnx");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("model file not found: Model:Path is '/nonexistent/snojoe.onnx'", run.OneFatalMessage());
     }
@@ -94,7 +93,7 @@ public sealed class StartupTests
         new Random(5).NextBytes(garbage);
         await File.WriteAllBytesAsync(path, garbage);
 
-        var run = await RunServiceProcessAsync($"--Model:Path={path}");
+        var run = await ServiceProcess.RunToExitAsync($"--Model:Path={path}");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("is not a loadable ONNX model", run.OneFatalMessage());
     }
@@ -110,54 +109,5 @@ public sealed class StartupTests
         edit(manifest);
         File.WriteAllText(Path.ChangeExtension(onnx, ".json"), manifest.ToJsonString());
         return onnx;
-    }
-
-    private sealed record ProcessRun(int ExitCode, string Output)
-    {
-        /// <summary>The single fatal log event (CLEF JSON lines), with no stack trace anywhere in the output.</summary>
-        public string OneFatalMessage()
-        {
-            Assert.DoesNotContain("   at ", Output);
-            var fatal = Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Where(line => line.StartsWith('{'))
-                .Select(line => JsonNode.Parse(line)!)
-                .Where(e => (string?)e["@l"] == "Fatal")
-                .Select(e => (string)e["@m"]!)
-                .ToArray();
-            Assert.True(fatal.Length == 1, $"expected one fatal event, got {fatal.Length}:\n{Output}");
-            Assert.StartsWith("SNoJoE.Service cannot start: ", fatal[0]);
-            return fatal[0];
-        }
-    }
-
-    /// <summary>Runs the built service as its own process (as `dotnet SNoJoE.Service.dll` would in a container).</summary>
-    private static async Task<ProcessRun> RunServiceProcessAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SNoJoE.Service.dll"));
-        start.ArgumentList.Add("--urls=http://127.0.0.1:0");
-        start.ArgumentList.Add("--Inference:Provider=cpu");
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"The service did not exit:\n{await stdout}\n{await stderr}");
-        }
-        return new ProcessRun(process.ExitCode, await stdout + await stderr);
     }
 }

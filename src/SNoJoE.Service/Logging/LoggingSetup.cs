@@ -15,7 +15,12 @@ public static class LoggingSetup
         services.AddSerilog((provider, logger) =>
         {
             var configuration = provider.GetRequiredService<IConfiguration>();
-            logger.ReadFrom.Configuration(configuration)
+            // Defaults that hold without appsettings.json; the "Serilog" section overrides them. The host's
+            // own start-failure event (a stack trace) is silenced: ServiceRunner logs one line instead.
+            logger.MinimumLevel.Information()
+                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
+                .ReadFrom.Configuration(configuration)
                 .Enrich.FromLogContext()
                 .Enrich.WithProperty("Application", "SNoJoE.Service");
             if (string.Equals(configuration["Logging:Console:FormatterName"], "simple", StringComparison.OrdinalIgnoreCase))
@@ -29,6 +34,8 @@ public static class LoggingSetup
     {
         app.UseSerilogRequestLogging(options =>
         {
+            options.Logger = app.Services.GetRequiredService<Serilog.ILogger>(); // the static logger is left silent
+
             options.MessageTemplate = "HTTP {RequestMethod:l} {RequestPath:l} ({Route:l}) responded {StatusCode} in {Elapsed:0.000} ms";
             options.EnrichDiagnosticContext = (diagnostics, context) =>
                 diagnostics.Set("Route", (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(none)");
