@@ -35,6 +35,23 @@ public sealed class ModelAndHealthTests(DefaultServiceFixture service) : IClassF
         Assert.Null(model.Provider.FallbackReason);
     }
 
+    [Fact]
+    public async Task Provider_auto_uses_CUDA_when_it_runs_and_otherwise_says_why_it_fell_back_to_CPU()
+    {
+        await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Inference:Provider"] = "auto" });
+        var client = await factory.CreateReadyClientAsync();
+        var model = await (await client.GetAsync("/model")).ReadJsonAsync<ModelResponse>();
+        Assert.Equal("auto", model.Provider.Requested);
+        if (model.Provider.InUse == "CUDA") Assert.Null(model.Provider.FallbackReason);
+        else
+        {
+            Assert.Equal("CPU", model.Provider.InUse);
+            Assert.StartsWith("CUDA not usable, using CPU: ", model.Provider.FallbackReason);
+        }
+        var metrics = await client.GetStringAsync("/metrics");
+        Assert.Contains($"provider=\"{model.Provider.InUse}\"}} 1", metrics);
+    }
+
     /// <summary>ONNX Runtime 1.29+ phones home from Linux unless ORT_DISABLE_TELEMETRY=1 is in the native environment.</summary>
     [Fact]
     public async Task Serving_a_model_switches_off_OnnxRuntime_telemetry_in_the_native_environment()

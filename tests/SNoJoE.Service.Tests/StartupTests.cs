@@ -98,6 +98,30 @@ public sealed class StartupTests
         Assert.Contains("is not a loadable ONNX model", run.OneFatalMessage());
     }
 
+    /// <summary>Inference:Provider=cuda means CUDA or nothing: without a usable GPU the start fails with the reason.</summary>
+    [Fact]
+    public async Task Provider_cuda_fails_the_start_clearly_unless_CUDA_really_runs()
+    {
+        await using var service = ServiceProcess.Start($"--Model:Path={ExportedModel.Shared.OnnxPath}", "--Inference:Provider=cuda");
+        var exited = service.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        var listening = service.WaitUntilListeningAsync();
+        await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(90)));
+        if (exited.IsCompletedSuccessfully)
+        {
+            var exitCode = await exited;
+            Assert.Equal(1, exitCode);
+            Assert.Contains("Inference:Provider is 'cuda' but CUDA is not usable", new ProcessRun(exitCode, service.Output).OneFatalMessage());
+        }
+        else
+        {
+            // A machine with a working GPU: the service must then really be on CUDA.
+            using var client = new HttpClient { BaseAddress = await listening };
+            await ServiceFactory.WaitUntilReadyAsync(client);
+            var model = await (await client.GetAsync("/model")).ReadJsonAsync<Endpoints.ModelResponse>();
+            Assert.Equal("CUDA", model.Provider.InUse);
+        }
+    }
+
     /// <summary>Copies the exported model under a new name with an edited manifest; returns the new .onnx path.</summary>
     private static string CopyModel(string name, Action<JsonObject> edit)
     {
