@@ -111,6 +111,18 @@ public sealed class ScoreTests(DefaultServiceFixture service) : IClassFixture<De
     }
 
     [Fact]
+    public async Task EXIF_orientation_is_applied_before_scoring()
+    {
+        var (sideways, upright) = TestImages.PngPairWithExifOrientation(6);
+        using var a = await _client.PostRawAsync(sideways, "image/png");
+        using var b = await _client.PostRawAsync(upright, "image/png");
+        using var unrotated = await _client.PostRawAsync(TestImages.Png(6, 90, 60), "image/png");
+        var oriented = await a.ReadScoreWithoutTimingsAsync();
+        Assert.True(JsonNode.DeepEquals(oriented, await b.ReadScoreWithoutTimingsAsync()), "EXIF-rotated and upright images scored differently");
+        Assert.False(JsonNode.DeepEquals(oriented, await unrotated.ReadScoreWithoutTimingsAsync()), "rotation made no difference to the score");
+    }
+
+    [Fact]
     public async Task Different_images_get_different_scores()
     {
         using var a = await _client.PostRawAsync(TestImages.Jpeg(10), "image/jpeg");

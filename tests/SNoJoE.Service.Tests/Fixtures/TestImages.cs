@@ -5,7 +5,9 @@ using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Formats.Webp;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 
 namespace SNoJoE.Service.Tests.Fixtures;
 
@@ -42,6 +44,19 @@ public static class TestImages
         using var rgb = Picture(seed, 80, 60);
         using var deep = rgb.CloneAs<Rgba64>();
         return Encode(deep, new PngEncoder { BitDepth = PngBitDepth.Bit16, ColorType = PngColorType.Rgb });
+    }
+
+    /// <summary>
+    /// The same picture twice: stored sideways with EXIF orientation 6 ("rotate 90 degrees clockwise to
+    /// display"), and stored upright without EXIF. Once oriented, their pixels are identical.
+    /// </summary>
+    public static (byte[] Sideways, byte[] Upright) PngPairWithExifOrientation(int seed)
+    {
+        using var picture = Picture(seed, 90, 60);
+        using var upright = picture.Clone(x => x.Rotate(RotateMode.Rotate90));
+        picture.Metadata.ExifProfile = new ExifProfile();
+        picture.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)6);
+        return (Encode(picture, new PngEncoder()), Encode(upright, new PngEncoder()));
     }
 
     /// <summary>
