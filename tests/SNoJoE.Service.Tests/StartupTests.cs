@@ -125,7 +125,8 @@ public sealed class StartupTests
     /// <summary>Copies the exported model under a new name with an edited manifest; returns the new .onnx path.</summary>
     private static string CopyModel(string name, Action<JsonObject> edit)
     {
-        var directory = Directory.CreateTempSubdirectory("snojoe-startup-").FullName;
+        // Inside the shared model's folder, which is deleted when the test run ends.
+        var directory = Directory.CreateDirectory(Path.Combine(ExportedModel.Shared.Directory, name + "-" + Guid.NewGuid().ToString("N"))).FullName;
         var onnx = Path.Combine(directory, name + ".onnx");
         File.Copy(ExportedModel.Shared.OnnxPath, onnx);
         var manifest = JsonNode.Parse(File.ReadAllText(Path.ChangeExtension(ExportedModel.Shared.OnnxPath, ".json")))!.AsObject();
