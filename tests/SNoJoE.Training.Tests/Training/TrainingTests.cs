@@ -102,7 +102,7 @@ public sealed class TrainingTests(TrainedRunsFixture fixture)
     }
 
     [Fact]
-    public void Resume_continues_a_run_to_more_epochs()
+    public async Task Resume_continues_a_run_to_more_epochs()
     {
         var source = fixture.Runs[SpectralNormMode.None].RunDirectory;
         var copy = Path.Combine(fixture.Root, "resume-" + Guid.NewGuid().ToString("N"));
@@ -110,7 +110,7 @@ public sealed class TrainingTests(TrainedRunsFixture fixture)
         foreach (var file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
         var state = SNoJoE.Training.Training.RunState.Load(copy);
         var options = state.Options with { RunDirectory = copy, Epochs = 7 };
-        var resumed = new SNoJoE.Training.Training.Trainer(options, _ => { }).RunAsync(resume: true).GetAwaiter().GetResult();
+        var resumed = await new SNoJoE.Training.Training.Trainer(options, _ => { }).RunAsync(resume: true);
         Assert.Equal(7, resumed.History.Count);
         Assert.Equal(state.History[0], resumed.History[0]);
     }
