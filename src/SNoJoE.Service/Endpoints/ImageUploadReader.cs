@@ -33,7 +33,7 @@ public static class ImageUploadReader
         if (IsMultipart(mediaType))
         {
             RaiseServerLimit(request, limits.MaxBodyBytes + MultipartOverhead);
-            var images = await ReadPartsAsync(request, mediaType!, limits.MaxBodyBytes, limits.MaxBodyBytes + MultipartOverhead, maxImages: 1,
+            var images = await ReadPartsAsync(request, mediaType!, limits, limits.MaxBodyBytes, limits.MaxBodyBytes + MultipartOverhead, maxImages: 1,
                 tooMany: "Send one image per /score request; use /score/batch for several.", cancellationToken).ConfigureAwait(false);
             var image = images[0];
             if (image.Error is not null) throw image.Error;
@@ -63,12 +63,12 @@ public static class ImageUploadReader
             throw new ProblemException(ProblemTypes.UnsupportedMediaType,
                 $"Content-Type '{request.ContentType}' is not accepted: /score/batch takes multipart/form-data with one or more file fields named 'image'.");
         RaiseServerLimit(request, limits.MaxBatchBodyBytes);
-        return await ReadPartsAsync(request, mediaType!, limits.MaxBodyBytes, limits.MaxBatchBodyBytes, limits.MaxBatchImages,
+        return await ReadPartsAsync(request, mediaType!, limits, limits.MaxBodyBytes, limits.MaxBatchBodyBytes, limits.MaxBatchImages,
             tooMany: $"/score/batch accepts at most {limits.MaxBatchImages} images (Limits:MaxBatchImages).", cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<IReadOnlyList<UploadedImage>> ReadPartsAsync(HttpRequest request, string mediaType, long maxImageBytes, long maxTotalBytes,
-        int maxImages, string tooMany, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<UploadedImage>> ReadPartsAsync(HttpRequest request, string mediaType, LimitsOptions limits, long maxImageBytes,
+        long maxTotalBytes, int maxImages, string tooMany, CancellationToken cancellationToken)
     {
         if (request.ContentLength > maxTotalBytes)
             throw new ProblemException(ProblemTypes.BodyTooLarge, $"The request body of {request.ContentLength:N0} bytes is larger than the limit of {maxTotalBytes:N0} bytes.");
@@ -80,13 +80,30 @@ public static class ImageUploadReader
         long total = 0;
         try
         {
-            var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = null };
+            var reader = new MultipartReader(boundary, request.Body)
+            {
+                BodyLengthLimit = null,
+                HeadersLengthLimit = limits.MaxMultipartHeadersBytes,
+            };
+            int sections = 0;
             while (await ReadGuardedAsync(() => reader.ReadNextSectionAsync(cancellationToken)).ConfigureAwait(false) is { } section)
             {
+                if (++sections > limits.MaxMultipartSections)
+                    throw new ProblemException(ProblemTypes.InvalidRequest,
+                        $"The multipart body has more than {limits.MaxMultipartSections} parts (Limits:MaxMultipartSections).");
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
                     || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase)
                     || HeaderUtilities.RemoveQuotes(disposition.Name).Value != FieldName)
-                    continue; // other form fields are ignored
+                {
+                    // Other parts are ignored (a file in another field is skipped, bounded by the body limit),
+                    // but a form value larger than Limits:MaxFormValueBytes is refused.
+                    if (disposition is { FileName.HasValue: false, FileNameStar.HasValue: false })
+                    {
+                        using var value = await ReadGuardedAsync(() => PooledBytes.ReadAsync(section.Body, null, limits.MaxFormValueBytes,
+                            $"form field '{Printable(disposition.Name.Value)}' (Limits:MaxFormValueBytes)", cancellationToken)).ConfigureAwait(false);
+                    }
+                    continue;
+                }
                 if (images.Count == maxImages) throw new ProblemException(ProblemTypes.InvalidRequest, tooMany);
 
                 var fileName = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
@@ -134,6 +151,10 @@ public static class ImageUploadReader
         {
             throw new ProblemException(ProblemTypes.BodyTooLarge, e.Message, e);
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status408RequestTimeout)
+        {
+            throw new ProblemException(ProblemTypes.BodyTimeout, e.Message, e);
+        }
         catch (BadHttpRequestException e)
         {
             throw new ProblemException(ProblemTypes.InvalidRequest, e.Message, e);
@@ -142,7 +163,16 @@ public static class ImageUploadReader
         {
             throw new ProblemException(ProblemTypes.InvalidRequest, $"The multipart body is malformed: {e.Message}", e);
         }
+        // MultipartReader's "Unexpected end of Stream": no boundary line, or the body ends inside a part.
+        catch (IOException e) when (e is not EndOfStreamException && e.GetType() == typeof(IOException))
+        {
+            throw new ProblemException(ProblemTypes.InvalidRequest, $"The multipart body is malformed or ends early: {e.Message}", e);
+        }
     }
+
+    /// <summary>A client-chosen name as it may appear in an error message: printable ASCII, at most 64 characters.</summary>
+    private static string Printable(string? name) =>
+        new string((name ?? "").Trim('"').Take(64).Select(c => c is >= ' ' and <= '~' ? c : '?').ToArray());
 
     private static string? MediaType(HttpRequest request) =>
         MediaTypeHeaderValue.TryParse(request.ContentType, out var parsed) ? parsed.MediaType.Value?.ToLowerInvariant() : null;

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using SNoJoE.Core.Manifest;
 using SNoJoE.Service.Inference;
 using SNoJoE.Service.Problems;
+using SNoJoE.Service.Security;
 
 namespace SNoJoE.Service.Endpoints;
 
@@ -13,7 +14,8 @@ public static class ModelApi
             .WithTags("Model")
             .WithName("GetModel")
             .WithSummary("The model being served: labels, input, threshold and calibration, spectral-norm mode, training summary, execution provider.")
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .RequireApiKey();
         return app;
     }
 

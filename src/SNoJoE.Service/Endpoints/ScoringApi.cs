@@ -6,6 +6,7 @@ using SNoJoE.Service.OpenApi;
 using SNoJoE.Service.Options;
 using SNoJoE.Service.Problems;
 using SNoJoE.Service.Scoring;
+using SNoJoE.Service.Security;
 
 namespace SNoJoE.Service.Endpoints;
 
@@ -22,7 +23,8 @@ public static class ScoringApi
             .WithSummary("Scores one image: labels present, joint energy and the in/out-of-distribution verdict.")
             .WithDescription("Send the image as multipart/form-data field 'image' (what Swagger UI's file picker sends) or as the raw body with Content-Type image/jpeg, image/png, image/webp or image/bmp.")
             .WithMetadata(new ImageUploadMetadata(Multiple: false))
-            .ProducesScoringProblems();
+            .ProducesScoringProblems()
+            .RequireApiKey();
 
         app.MapPost("/score/batch", ScoreBatchAsync)
             .WithTags("Scoring")
@@ -30,7 +32,8 @@ public static class ScoringApi
             .WithSummary("Scores several images sent as multipart/form-data parts named 'image'; answers in the same order.")
             .WithDescription("One unreadable image gets its own error in its place in the answer; the others are scored.")
             .WithMetadata(new ImageUploadMetadata(Multiple: true))
-            .ProducesScoringProblems();
+            .ProducesScoringProblems()
+            .RequireApiKey();
 
         return app;
     }

@@ -36,7 +36,9 @@ public sealed class ServiceMetrics
             "Images per ONNX Runtime run.", new HistogramConfiguration { Buckets = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
         QueueDepth = _factory.CreateGauge(Prefix + "queue_depth", "Preprocessed images waiting for inference.");
         Dropped = _factory.CreateCounter(Prefix + "dropped_total",
-            "Queued images dropped before inference because their client had gone.");
+            "Queued images dropped before inference because their client had gone or their time (Limits:RequestTimeoutSeconds) ran out.");
+        TimedOut = _factory.CreateCounter(Prefix + "timed_out_total",
+            "Images not scored within Limits:RequestTimeoutSeconds (answered 503 timeout).");
         Verdicts = _factory.CreateCounter(Prefix + "verdicts_total", "Images scored, by verdict.",
             new CounterConfiguration { LabelNames = ["verdict"] });
         Ready = _factory.CreateGauge(Prefix + "ready", "1 when the model is loaded, warmed up and the service accepts images.");
@@ -55,6 +57,7 @@ public sealed class ServiceMetrics
     public Histogram BatchSize { get; }
     public Gauge QueueDepth { get; }
     public Counter Dropped { get; }
+    public Counter TimedOut { get; }
     public Counter Verdicts { get; }
     public Gauge Ready { get; }
     public Gauge ModelInfo { get; }

@@ -18,5 +18,18 @@ public sealed record LimitsOptions
     /// <summary>Images decoded at the same time; 0 means one per processor.</summary>
     public int MaxConcurrentDecodes { get; init; }
 
+    /// <summary>An image not scored within this many seconds (waiting to decode, queued, or in a batch) is withdrawn: 503 timeout.</summary>
+    public double RequestTimeoutSeconds { get; init; } = 30;
+    /// <summary>Request line and headers together, in bytes (Kestrel answers 431 beyond it).</summary>
+    public int MaxRequestHeadersBytes { get; init; } = 32 * 1024;
+    /// <summary>Most request headers (Kestrel answers 431 beyond it).</summary>
+    public int MaxRequestHeaderCount { get; init; } = 64;
+    /// <summary>Most parts in one multipart/form-data body, images and other fields together.</summary>
+    public int MaxMultipartSections { get; init; } = 64;
+    /// <summary>Headers of one multipart part, in bytes.</summary>
+    public int MaxMultipartHeadersBytes { get; init; } = 16 * 1024;
+    /// <summary>A form field other than an image (it is ignored, but read), in bytes.</summary>
+    public int MaxFormValueBytes { get; init; } = 4 * 1024;
+
     public int EffectiveConcurrentDecodes => MaxConcurrentDecodes > 0 ? MaxConcurrentDecodes : Environment.ProcessorCount;
 }

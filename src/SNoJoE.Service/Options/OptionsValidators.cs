@@ -45,6 +45,12 @@ public sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
         Check.Range(failures, $"{s}:MaxPixels", o.MaxPixels, 1, 1_000_000_000);
         Check.Range(failures, $"{s}:MaxSide", o.MaxSide, 1, 1_000_000);
         Check.Range(failures, $"{s}:MaxConcurrentDecodes", o.MaxConcurrentDecodes, 0, 1024);
+        Check.Range(failures, $"{s}:RequestTimeoutSeconds", o.RequestTimeoutSeconds, 0.05, 3600);
+        Check.Range(failures, $"{s}:MaxRequestHeadersBytes", o.MaxRequestHeadersBytes, 1024, 1024 * 1024);
+        Check.Range(failures, $"{s}:MaxRequestHeaderCount", o.MaxRequestHeaderCount, 8, 1000);
+        Check.Range(failures, $"{s}:MaxMultipartSections", o.MaxMultipartSections, 1, 10_000);
+        Check.Range(failures, $"{s}:MaxMultipartHeadersBytes", o.MaxMultipartHeadersBytes, 256, 1024 * 1024);
+        Check.Range(failures, $"{s}:MaxFormValueBytes", o.MaxFormValueBytes, 1, 1024 * 1024);
         return Check.Result(failures);
     }
 }

@@ -19,6 +19,10 @@ public static class ProblemTypes
         "The bytes are not a readable JPEG, PNG, WebP or BMP image (unknown data, or a corrupt or truncated file).");
     public static readonly ProblemType InvalidRequest = new("invalid-request", 400, "Invalid request",
         "The request is malformed: for example a multipart body without a boundary, several images sent to /score, or more images than /score/batch accepts.");
+    public static readonly ProblemType Unauthorized = new("unauthorized", 401, "API key required",
+        "API keys are configured (Security:ApiKeys or Security:ApiKeysFile) and the request's X-API-Key header is missing or holds no accepted key.");
+    public static readonly ProblemType BodyTimeout = new("body-timeout", 408, "Request body too slow",
+        "The client sent the body slower than the server's minimum data rate (240 bytes/s after a 5 s grace period).");
     public static readonly ProblemType BodyTooLarge = new("body-too-large", 413, "Body too large",
         "The request body, or one image in it, is larger than the configured Limits:MaxBodyBytes (or Limits:MaxBatchBodyBytes for /score/batch).");
     public static readonly ProblemType UnsupportedMediaType = new("unsupported-media-type", 415, "Unsupported media type",
@@ -31,13 +35,15 @@ public static class ProblemTypes
         "The inference queue is full. Retry after the number of seconds in the Retry-After header.");
     public static readonly ProblemType NotReady = new("not-ready", 503, "Not ready",
         "The model is still loading and warming up, or the service is shutting down. Retry after the number of seconds in the Retry-After header.");
+    public static readonly ProblemType Timeout = new("timeout", 503, "Timed out",
+        "The image was not scored within Limits:RequestTimeoutSeconds because the service is busy; it was withdrawn from the queue. Retry after the number of seconds in the Retry-After header.");
     public static readonly ProblemType InferenceFailed = new("inference-failed", 500, "Inference failed",
         "ONNX Runtime failed to run the model. The error is logged on the server.");
 
     public static readonly IReadOnlyList<ProblemType> All =
     [
-        NoImage, UndecodableImage, InvalidRequest, BodyTooLarge, UnsupportedMediaType, UnsupportedImageFormat,
-        ImageDimensions, Overloaded, NotReady, InferenceFailed,
+        NoImage, UndecodableImage, InvalidRequest, Unauthorized, BodyTimeout, BodyTooLarge, UnsupportedMediaType, UnsupportedImageFormat,
+        ImageDimensions, Overloaded, NotReady, Timeout, InferenceFailed,
     ];
 
     public static ProblemType? FindBySlug(string slug) => All.FirstOrDefault(t => t.Slug == slug);

@@ -22,7 +22,30 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
 {
     private readonly SemaphoreSlim _decodeSlots = new(limits.Value.EffectiveConcurrentDecodes);
 
+    private readonly TimeSpan _timeout = TimeSpan.FromSeconds(limits.Value.RequestTimeoutSeconds);
+
+    /// <summary>
+    /// Scores one image. Limits:RequestTimeoutSeconds bounds the wait for a decode slot, the queue and the
+    /// batch: when it passes, the image is withdrawn (a queued image never reaches the model) and the
+    /// caller gets a 503 timeout problem.
+    /// </summary>
     public async Task<ScoringResult> ScoreAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_timeout);
+        try
+        {
+            return await ScoreWithinAsync(image, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        {
+            metrics.TimedOut.Inc();
+            throw new ProblemException(ProblemTypes.Timeout,
+                $"The image was not scored within {_timeout.TotalSeconds:0.###} s (Limits:RequestTimeoutSeconds); the service is busy.", e);
+        }
+    }
+
+    private async Task<ScoringResult> ScoreWithinAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {
         if (!host.TryEnter(out var model))
             throw new ProblemException(ProblemTypes.NotReady, host.State switch

@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using SNoJoE.Service.Options;
+
+namespace SNoJoE.Service.Security;
+
+public static class SecuritySetup
+{
+    /// <summary>
+    /// API keys (validated at start: a bad key or an unreadable key file stops the service) and the
+    /// server's own limits on request headers, taken from the <c>Limits</c> section.
+    /// </summary>
+    public static IServiceCollection AddServiceSecurity(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
+        services.AddSingleton<ApiKeyStore>();
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestHeadersTotalSize = limits.Value.MaxRequestHeadersBytes;
+            kestrel.Limits.MaxRequestHeaderCount = limits.Value.MaxRequestHeaderCount;
+            kestrel.Limits.MaxRequestLineSize = Math.Min(limits.Value.MaxRequestHeadersBytes, 8 * 1024);
+        });
+        return services;
+    }
+}
