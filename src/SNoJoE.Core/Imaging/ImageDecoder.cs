@@ -68,7 +68,7 @@ public sealed class ImageDecoder
             info = Image.Identify(_configuration, stream);
         }
         // ImageSharp 2.1's JPEG Identify throws NullReferenceException on a valid SOI/APP0 followed by garbage.
-        catch (Exception e) when (e is ImageFormatException or InvalidMemoryOperationException or ArgumentException or IndexOutOfRangeException or InvalidOperationException or NullReferenceException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
             throw new ImageDecodeException(ImageDecodeError.Corrupt, $"The {format.Name} header is corrupt: {e.Message}", e);
         }
@@ -82,7 +82,7 @@ public sealed class ImageDecoder
             using var stream = AsStream(data);
             image = Image.Load<Rgb24>(_configuration, stream);
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidMemoryOperationException or ArgumentException or IndexOutOfRangeException or InvalidOperationException or NotSupportedException or NullReferenceException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
             throw new ImageDecodeException(ImageDecodeError.Corrupt, $"The {format.Name} data is corrupt or truncated: {e.Message}", e);
         }
@@ -111,6 +111,15 @@ public sealed class ImageDecoder
         }
         return Decode(bytes);
     }
+
+    /// <summary>
+    /// What ImageSharp 2.1 throws on hostile bytes, found by fuzzing: besides its own format errors,
+    /// NotSupportedException from Identify (a JPEG with 35 components, a WebP VP8L version 6, a BMP
+    /// header size of 65535), DivideByZeroException from a BMP, NullReferenceException from a JPEG.
+    /// </summary>
+    private static bool IsDecoderFailure(Exception e) =>
+        e is ImageFormatException or InvalidMemoryOperationException or ArgumentException or IndexOutOfRangeException
+            or InvalidOperationException or NotSupportedException or NullReferenceException or ArithmeticException;
 
     private static MemoryStream AsStream(ReadOnlyMemory<byte> data) =>
         System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment)
