@@ -1,5 +1,7 @@
 using SNoJoE.Service;
+using SNoJoE.Service.Deployment;
 using SNoJoE.Service.Endpoints;
+using SNoJoE.Service.Forwarding;
 using SNoJoE.Service.Health;
 using SNoJoE.Service.Inference;
 using SNoJoE.Service.Logging;
@@ -9,10 +11,13 @@ using SNoJoE.Service.Options;
 using SNoJoE.Service.Problems;
 using SNoJoE.Service.Security;
 
+if (HealthProbe.IsRequested(args)) return await HealthProbe.RunAsync(args);
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddServiceLogging();
 builder.Services.AddServiceOptions(builder.Configuration);
+builder.Services.AddServiceForwarding(builder.Configuration);
 builder.Services.AddServiceMetrics();
 builder.Services.AddInference();
 builder.Services.AddServiceHealthChecks();
@@ -22,6 +27,7 @@ builder.Services.AddServiceSecurity(builder.Configuration);
 
 var app = builder.Build();
 
+app.UseServiceForwarding();
 app.UseServiceRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages();

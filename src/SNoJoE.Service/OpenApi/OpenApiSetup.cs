@@ -24,13 +24,18 @@ public static class OpenApiSetup
         return services;
     }
 
-    /// <summary>The OpenAPI document at /swagger/v1/swagger.json and Swagger UI at /swagger.</summary>
+    /// <summary>
+    /// The OpenAPI document at /swagger/v1/swagger.json and Swagger UI at /swagger. Behind a gateway
+    /// that forwards a prefix (X-Forwarded-Prefix, see Forwarding) both live under it, and the
+    /// document's server URL is the gateway's, so "Try it out" goes through the gateway.
+    /// </summary>
     public static WebApplication UseServiceOpenApi(this WebApplication app)
     {
-        app.UseSwagger();
+        app.UseSwagger(options => options.PreSerializeFilters.Add((document, request) =>
+            document.Servers = [new OpenApiServer { Url = $"{request.Scheme}://{request.Host}{request.PathBase}" }]));
         app.UseSwaggerUI(options =>
         {
-            options.SwaggerEndpoint("/swagger/v1/swagger.json", "SNoJoE v1");
+            options.SwaggerEndpoint("v1/swagger.json", "SNoJoE v1"); // relative to the UI page, so it survives a path prefix
             options.RoutePrefix = "swagger";
             options.DocumentTitle = "SNoJoE inference service";
         });
