@@ -19,6 +19,9 @@ public sealed class ModelGate
 
     public ConcurrentQueue<int> BatchSizes { get; } = new();
 
+    /// <summary>Added to every batch run: a slower model, to overload the service with few requests.</summary>
+    public TimeSpan RunDelay { get; set; }
+
     public void HoldLoad() => _load.Reset();
     public void ReleaseLoad() => _load.Set();
     public void HoldRuns() => _runs.Reset();
@@ -43,6 +46,7 @@ public sealed class ModelGate
             if (!_runs.Wait(TimeSpan.FromMinutes(2))) throw new TimeoutException("The test never released the batch run.");
         }
         BatchSizes.Enqueue(batchSize);
+        if (RunDelay > TimeSpan.Zero) Thread.Sleep(RunDelay);
     }
 
     /// <summary>Registers a loader that wraps the real ONNX model with this gate.</summary>
