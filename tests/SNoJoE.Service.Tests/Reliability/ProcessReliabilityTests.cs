@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using SNoJoE.Service.Problems;
+using SNoJoE.Service.Tests.Fixtures;
+using Xunit.Abstractions;
+
+namespace SNoJoE.Service.Tests.Reliability;
+
+/// <summary>The service as a real process behind real Kestrel: hostile clients, SIGTERM under load, broken models.</summary>
+public sealed class ProcessReliabilityTests(ITestOutputHelper output)
+{
+    private static string[] CorpusArguments() =>
+        [$"--Model:Path={ExportedModel.Shared.OnnxPath}", .. HostileCorpus.Settings.Select(p => $"--{p.Key}={p.Value}")];
+
+    [Fact]
+    public async Task The_real_server_answers_the_whole_corpus_slow_clients_and_oversized_headers_and_keeps_serving()
+    {
+        await using var service = ServiceProcess.Start(CorpusArguments());
+        var address = await service.WaitUntilListeningAsync();
+        using var client = new HttpClient { BaseAddress = address };
+        await ServiceFactory.WaitUntilReadyAsync(client);
+
+        var cutOff = new List<string>();
+        foreach (var hostile in HostileCorpus.All)
+        {
+            using var request = hostile.Request();
+            bool tooLarge = hostile.Problem == ProblemTypes.BodyTooLarge;
+            // A well-behaved client of a large upload waits for 100-continue, and so hears a 413 before sending.
+            if (tooLarge) request.Headers.ExpectContinue = true;
+            HttpResponseMessage response;
+            try
+            {
+                response = await client.SendAsync(request);
+            }
+            catch (HttpRequestException e) when (tooLarge && e.InnerException is IOException)
+            {
+                // Kestrel answered 413 and closed the connection while this client was still sending the body.
+                cutOff.Add(hostile.Name);
+                continue;
+            }
+            using var _ = response;
+            try
+            {
+                if (hostile.Problem is null) await response.ReadScoreAsync();
+                else await response.AssertProblemAsync(hostile.Problem);
+            }
+            catch (Exception e)
+            {
+                throw new Xunit.Sdk.XunitException($"corpus case '{hostile.Name}': {e.Message}");
+            }
+        }
+        output.WriteLine($"corpus: {HostileCorpus.All.Count} cases; cut off while uploading (after the server's 413): {string.Join("; ", cutOff)}");
+        Assert.DoesNotContain("raw body over the limit with a Content-Length", cutOff);
+        Assert.False(File.Exists("/tmp/snojoe-owned.jpg"), "a client's file name reached the file system");
+
+        // Headers: more than Limits:MaxRequestHeaderCount (64), or more than Limits:MaxRequestHeadersBytes (32 KiB).
+        using (var many = new HttpRequestMessage(HttpMethod.Get, "/health/live"))
+        {
+            for (int i = 0; i < 80; i++) many.Headers.Add($"X-Header-{i}", "x");
+            Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, (await client.SendAsync(many)).StatusCode);
+        }
+        using (var large = new HttpRequestMessage(HttpMethod.Get, "/health/live"))
+        {
+            large.Headers.Add("X-Padding", new string('p', 40 * 1024));
+            Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, (await client.SendAsync(large)).StatusCode);
+        }
+
+        // A slow but steady client (about 5 KB/s, above Kestrel's minimum rate) is served.
+        var jpeg = TestImages.Jpeg(3);
+        using (var slow = await client.PostAsync("/score", new SlowContent(jpeg, chunk: 512, pause: TimeSpan.FromMilliseconds(100), "image/jpeg")))
+            await slow.ReadScoreAsync();
+
+        // A client that stalls (slowloris) is cut off after the grace period, without holding the server.
+        var watch = Stopwatch.StartNew();
+        var stalled = await SendAndStallAsync(address, jpeg);
+        output.WriteLine($"stalled client: after {watch.Elapsed.TotalSeconds:0.0} s got: {stalled.Split('\r')[0]}");
+        Assert.True(stalled.Length == 0 || stalled.StartsWith("HTTP/1.1 408", StringComparison.Ordinal), $"expected 408 or a closed connection, got: {stalled}");
+        Assert.InRange(watch.Elapsed.TotalSeconds, 3, 30);
+
+        using (var healthy = await client.PostRawAsync(TestImages.Png(4), "image/png")) await healthy.ReadScoreAsync();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+        var metrics = await client.GetStringAsync("/metrics");
+        Assert.DoesNotContain("code=\"500\"", metrics);
+        Assert.DoesNotContain("   at ", service.Output); // no stack trace logged for any of it
+    }
+
+    [Fact]
+    public async Task SIGTERM_under_load_turns_readiness_false_at_once_finishes_accepted_requests_and_exits_0()
+    {
+        await using var service = ServiceProcess.Start($"--Model:Path={ExportedModel.Shared.OnnxPath}",
+            "--Batching:MaxBatchSize=4", "--Batching:QueueCapacity=1024", "--Inference:IntraOpThreads=1", "--shutdownTimeoutSeconds=25");
+        var address = await service.WaitUntilListeningAsync();
+        using var client = new HttpClient { BaseAddress = address };
+        using var probe = new HttpClient { BaseAddress = address };
+        await ServiceFactory.WaitUntilReadyAsync(client);
+
+        var image = TestImages.Jpeg(5, 640, 480);
+        var load = Enumerable.Range(0, 160).Select(async _ =>
+        {
+            try
+            {
+                using var response = await client.PostRawAsync(image, "image/jpeg");
+                if (response.StatusCode != HttpStatusCode.OK) await response.AssertProblemAsync(ProblemTypes.NotReady);
+                return (int)response.StatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return -1; // no connection: the server had stopped listening
+            }
+        }).ToArray();
+        await Task.WhenAny(load);
+        int completedBeforeSignal = load.Count(t => t.IsCompleted);
+
+        var watch = Stopwatch.StartNew();
+        service.Terminate();
+        TimeSpan? notReadyAfter = null;
+        int outstandingWhenNotReady = 0;
+        while (watch.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            using var ready = await probe.GetAsync("/health/ready");
+            if (ready.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                notReadyAfter = watch.Elapsed;
+                outstandingWhenNotReady = load.Count(t => !t.IsCompleted);
+                break;
+            }
+        }
+        using (var refused = await probe.PostRawAsync(image, "image/jpeg"))
+            await refused.AssertProblemAsync(ProblemTypes.NotReady);
+
+        var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(40));
+        var shutdown = watch.Elapsed;
+        var statuses = await Task.WhenAll(load);
+        var counts = statuses.CountBy(s => s).OrderBy(p => p.Key).ToArray();
+        output.WriteLine($"SIGTERM after {completedBeforeSignal} of {load.Length} requests: not ready after {notReadyAfter?.TotalMilliseconds:0} ms "
+            + $"with {outstandingWhenNotReady} outstanding; exit {exitCode} after {shutdown.TotalSeconds:0.0} s; statuses "
+            + string.Join(", ", counts.Select(p => $"{p.Key} x{p.Value}")));
+
+        Assert.NotNull(notReadyAfter);
+        Assert.True(notReadyAfter < TimeSpan.FromSeconds(2), $"readiness turned false after {notReadyAfter}");
+        Assert.True(outstandingWhenNotReady > 0, "the load had finished before readiness was checked: the test proves nothing");
+        Assert.Equal(0, exitCode);
+        Assert.True(shutdown < TimeSpan.FromSeconds(25), $"shutdown took {shutdown}");
+        Assert.All(statuses, s => Assert.Contains(s, new[] { 200, 503, -1 }));
+        Assert.True(statuses.Count(s => s == 200) > completedBeforeSignal, "requests in flight at SIGTERM must complete");
+        // The request log writes every 5xx (here the 503s) at Error, and so does the health check service for "unhealthy".
+        var errors = service.LogEvents.Where(e => (string?)e["@l"] is "Error" or "Fatal")
+            .Where(e => !((int?)e["StatusCode"] == 503 || (string?)e["HealthStatus"] == "Unhealthy"))
+            .Select(e => e.ToJsonString()).ToArray();
+        Assert.True(errors.Length == 0, string.Join("\n", errors));
+    }
+
+    public static TheoryData<string, string> BrokenModels => new()
+    {
+        { "truncated", "is not a loadable ONNX model" },
+        { "not-onnx", "is not a loadable ONNX model" },
+        { "more-labels", "but the manifest lists 4 labels" },
+        { "other-input-size", "but the manifest says [N,3,32,32]" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenModels))]
+    public async Task A_broken_model_or_a_manifest_that_does_not_match_it_stops_the_start_with_one_message_and_exit_1(string kind, string message)
+    {
+        var path = CopyModel(kind, kind switch
+        {
+            "more-labels" => m => m["labels"]!.AsArray().Add("star"),
+            "other-input-size" => m => { m["input"]!["width"] = 32; m["input"]!["height"] = 32; },
+            _ => _ => { },
+        });
+        if (kind == "truncated")
+        {
+            var bytes = await File.ReadAllBytesAsync(path);
+            await File.WriteAllBytesAsync(path, bytes[..(bytes.Length / 2)]);
+        }
+        if (kind == "not-onnx") await File.WriteAllBytesAsync(path, TestImages.Png(1));
+
+        var run = await ServiceProcess.RunToExitAsync($"--Model:Path={path}");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains(message, run.OneFatalMessage());
+    }
+
+    /// <summary>Sends the request line, headers and a few bytes of a declared body, then nothing; returns what the server answers.</summary>
+    private static async Task<string> SendAndStallAsync(Uri address, byte[] body)
+    {
+        using var socket = new TcpClient();
+        await socket.ConnectAsync(address.Host, address.Port);
+        var stream = socket.GetStream();
+        var head = $"POST /score HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: image/jpeg\r\nContent-Length: {body.Length}\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        await stream.WriteAsync(body.AsMemory(0, 10));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var answer = new MemoryStream();
+        var buffer = new byte[4096];
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0) answer.Write(buffer, 0, read);
+        }
+        catch (IOException)
+        {
+            // reset by the server: as good as closed
+        }
+        return Encoding.ASCII.GetString(answer.ToArray());
+    }
+
+    private static string CopyModel(string name, Action<JsonObject> edit)
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(ExportedModel.Shared.Directory, $"{name}-{Guid.NewGuid():N}")).FullName;
+        var onnx = Path.Combine(directory, name + ".onnx");
+        File.Copy(ExportedModel.Shared.OnnxPath, onnx);
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.ChangeExtension(ExportedModel.Shared.OnnxPath, ".json")))!.AsObject();
+        manifest["model"] = name + ".onnx";
+        edit(manifest);
+        File.WriteAllText(Path.ChangeExtension(onnx, ".json"), manifest.ToJsonString());
+        return onnx;
+    }
+
+    /// <summary>A body written in small chunks with pauses, as a client on a poor link sends it.</summary>
+    private sealed class SlowContent : HttpContent
+    {
+        private readonly byte[] _body;
+        private readonly int _chunk;
+        private readonly TimeSpan _pause;
+
+        public SlowContent(byte[] body, int chunk, TimeSpan pause, string contentType)
+        {
+            (_body, _chunk, _pause) = (body, chunk, pause);
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            for (int offset = 0; offset < _body.Length; offset += _chunk)
+            {
+                await stream.WriteAsync(_body.AsMemory(offset, Math.Min(_chunk, _body.Length - offset)));
+                await stream.FlushAsync();
+                await Task.Delay(_pause);
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _body.Length;
+            return true;
+        }
+    }
+}
