@@ -22,7 +22,7 @@ COPY src/SNoJoE.Core/ src/SNoJoE.Core/
 COPY src/SNoJoE.Service/ src/SNoJoE.Service/
 # ONNX Runtime's Windows binaries are copied whatever the runtime identifier (about 215 MB): drop them.
 # The CPU image also drops the CUDA and TensorRT providers (about 285 MB); Inference:Provider is cpu there.
-RUN dotnet publish src/SNoJoE.Service/SNoJoE.Service.csproj -c Release -r linux-x64 --self-contained false --no-restore -o /out/gpu \
+RUN dotnet publish src/SNoJoE.Service/SNoJoE.Service.csproj -c Release -r linux-x64 --self-contained false --no-restore --disable-build-servers -o /out/gpu \
  && rm /out/gpu/onnxruntime*.dll \
  && cp -a /out/gpu /out/cpu \
  && rm /out/cpu/libonnxruntime_providers_cuda.so /out/cpu/libonnxruntime_providers_tensorrt.so
@@ -57,7 +57,11 @@ ENTRYPOINT ["dotnet", "/app/SNoJoE.Service.dll"]
 # (Directory.Build.props), so ICU is not needed.
 FROM ${CUDA_IMAGE} AS runtime-gpu
 COPY --from=aspnet /usr/share/dotnet /usr/share/dotnet
-RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet \
+# .NET needs OpenSSL (SHA-256 of the model and API keys); install it only if the base image lacks it.
+RUN if ! ldconfig -p | grep -q 'libssl\.so\.3'; then \
+      apt-get update && apt-get install -y --no-install-recommends libssl3t64 ca-certificates && rm -rf /var/lib/apt/lists/*; \
+    fi \
+ && ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet \
  && groupadd --gid 1654 app \
  && useradd --uid 1654 --gid 1654 --no-create-home --home-dir /app --shell /usr/sbin/nologin app
 ENV ASPNETCORE_HTTP_PORTS=8080 \
