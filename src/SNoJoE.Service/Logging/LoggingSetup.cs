@@ -40,8 +40,10 @@ public static class LoggingSetup
             options.EnrichDiagnosticContext = (diagnostics, context) =>
                 diagnostics.Set("Route", (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(none)");
             // Probes and scrapes are frequent and uninteresting unless they fail.
+            // A 503 (overloaded, not ready, timed out) is back-pressure working as designed: a warning, not an error.
             options.GetLevel = (context, _, exception) =>
-                exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
+                exception is null && context.Response.StatusCode == StatusCodes.Status503ServiceUnavailable ? LogEventLevel.Warning
+                : exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
                 : context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/metrics") ? LogEventLevel.Debug
                 : LogEventLevel.Information;
         });

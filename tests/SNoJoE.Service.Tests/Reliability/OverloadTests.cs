@@ -9,7 +9,15 @@ using Xunit.Abstractions;
 
 namespace SNoJoE.Service.Tests.Reliability;
 
+/// <summary>Runs alone, after the parallel tests: latency and throughput figures mean nothing on cores other tests are busy with.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LoadCollection
+{
+    public const string Name = "Load (not parallel)";
+}
+
 /// <summary>Load far beyond capacity: quick 503s with Retry-After, accepted work completes, throughput recovers; timeouts withdraw queued work.</summary>
+[Collection(LoadCollection.Name)]
 public sealed class OverloadTests(ITestOutputHelper output)
 {
     [Fact]
@@ -24,6 +32,7 @@ public sealed class OverloadTests(ITestOutputHelper output)
             ["Batching:MaxDelayMs"] = "1",
             ["Batching:RetryAfterSeconds"] = "2",
             ["Limits:RequestTimeoutSeconds"] = "60",
+            ["Inference:IntraOpThreads"] = "1",
         }, gate.Install);
         var client = await factory.CreateReadyClientAsync();
         var images = Enumerable.Range(0, 16).Select(i => TestImages.Jpeg(i)).ToArray();
