@@ -130,7 +130,10 @@ public sealed class GatewayTests(GatewayFixture fixture) : IClassFixture<Gateway
     public async Task Metrics_are_not_exposed_through_the_gateway_and_the_bare_prefix_redirects()
     {
         using var http = fixture.ClientFrom("127.0.0.9");
-        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("snojoe/metrics")).StatusCode);
+        using var metrics = await http.GetAsync("snojoe/metrics");
+        Assert.Equal(HttpStatusCode.NotFound, metrics.StatusCode);
+        Assert.Equal("application/problem+json", metrics.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("snojoe_", await metrics.Content.ReadAsStringAsync());
         using var bare = await http.GetAsync("snojoe");
         Assert.Equal(HttpStatusCode.MovedPermanently, bare.StatusCode);
         Assert.Equal("/snojoe/", bare.Headers.Location?.OriginalString);
