@@ -1,0 +1,92 @@
+using System.Net;
+using SNoJoE.Core.Scoring;
+using SNoJoE.Service.Tests.Fixtures;
+
+namespace SNoJoE.Service.Tests.BundledModel;
+
+/// <summary>
+/// The service on the committed default model (models/snojoe-resnet18-vocsynth.onnx), with no other
+/// set-up step. The images under BundledModel/Images were made by the benchmark generator
+/// (`synth`, seed 1): VOCSynth test scenes with their annotated labels, GIMP-texture scenes and
+/// scenes of non-VOC objects.
+/// </summary>
+public sealed class BundledModelServiceFixture : ServiceFixture
+{
+    public static string RepositoryRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "SNoJoE.Service.sln"))) return dir.FullName;
+            throw new DirectoryNotFoundException("The repository root (SNoJoE.Service.sln) was not found above the test output.");
+        }
+    }
+
+    public static string ModelPath => Path.Combine(RepositoryRoot, "models", "snojoe-resnet18-vocsynth.onnx");
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Model:Path"] = ModelPath,
+    };
+}
+
+public sealed class BundledModelTests(BundledModelServiceFixture service) : IClassFixture<BundledModelServiceFixture>
+{
+    private static readonly string Images = Path.Combine(AppContext.BaseDirectory, "BundledModel", "Images");
+
+    public static TheoryData<string, string> InDistributionImages()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var line in File.ReadAllLines(Path.Combine(Images, "id", "labels.tsv")).Skip(1))
+        {
+            var parts = line.Split('\t');
+            data.Add(parts[0], parts[1]);
+        }
+        return data;
+    }
+
+    public static TheoryData<string> OutOfDistributionImages()
+    {
+        var data = new TheoryData<string>();
+        foreach (var set in new[] { "ood-textures", "ood-objects" })
+            foreach (var file in Directory.GetFiles(Path.Combine(Images, set), "*.jpg").Order(StringComparer.Ordinal))
+                data.Add(Path.Combine(set, Path.GetFileName(file)));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(InDistributionImages))]
+    public async Task Known_in_distribution_images_get_their_labels_and_an_in_distribution_verdict(string file, string labels)
+    {
+        using var response = await service.Client.PostRawAsync(await File.ReadAllBytesAsync(Path.Combine(Images, "id", file)), "image/jpeg");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var score = await response.ReadScoreAsync();
+        Assert.Equal(labels.Split(',').Order(StringComparer.Ordinal), score.Labels.Select(l => l.Label).Order(StringComparer.Ordinal));
+        Assert.Equal(Verdicts.InDistribution, score.Verdict);
+        Assert.False(score.IsOutOfDistribution);
+        Assert.True(score.JointEnergy >= score.Threshold, $"energy {score.JointEnergy} below threshold {score.Threshold}");
+    }
+
+    [Theory]
+    [MemberData(nameof(OutOfDistributionImages))]
+    public async Task Textures_and_non_voc_objects_get_an_out_of_distribution_verdict(string file)
+    {
+        using var response = await service.Client.PostRawAsync(await File.ReadAllBytesAsync(Path.Combine(Images, file)), "image/jpeg");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var score = await response.ReadScoreAsync();
+        Assert.Equal(Verdicts.OutOfDistribution, score.Verdict);
+        Assert.True(score.IsOutOfDistribution);
+        Assert.True(score.JointEnergy < score.Threshold, $"energy {score.JointEnergy} not below threshold {score.Threshold}");
+    }
+
+    [Fact]
+    public async Task The_bundled_model_is_the_calibrated_snojoe_model()
+    {
+        using var response = await service.Client.GetAsync("/model");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("\"snojoe-resnet18-vocsynth\"", body);
+        Assert.Contains("\"conv\"", body);
+        Assert.Contains("\"tvmonitor\"", body);
+    }
+}
