@@ -15,6 +15,7 @@ public static class SecuritySetup
         services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
         services.AddSingleton<ApiKeyStore>();
+        services.AddHostedService<ApiKeyAnnouncement>();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
         {
             kestrel.AddServerHeader = false;
@@ -24,4 +25,20 @@ public static class SecuritySetup
         });
         return services;
     }
+}
+
+/// <summary>Says at start whether the scoring endpoints need an API key (and how many keys there are, never which).</summary>
+internal sealed class ApiKeyAnnouncement(ApiKeyStore store, ILogger<ApiKeyAnnouncement> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (store.Enabled)
+            logger.LogInformation("API keys: {Count} accepted; /score, /score/batch and /model need the {Header} header", store.Count, SecurityOptions.ApiKeyHeader);
+        else
+            logger.LogInformation("API keys: none configured; the scoring endpoints are open (set Security:ApiKeys or Security:ApiKeysFile to require {Header})",
+                SecurityOptions.ApiKeyHeader);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

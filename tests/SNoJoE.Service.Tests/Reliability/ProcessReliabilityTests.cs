@@ -87,6 +87,7 @@ public sealed class ProcessReliabilityTests(ITestOutputHelper output)
         var metrics = await client.GetStringAsync("/metrics");
         Assert.DoesNotContain("code=\"500\"", metrics);
         Assert.DoesNotContain("   at ", service.Output); // no stack trace logged for any of it
+        Assert.Contains("API keys: none configured; the scoring endpoints are open", service.Output);
     }
 
     [Fact]
