@@ -18,7 +18,10 @@ public static class ServiceRunner
         }
         catch (Exception e)
         {
-            logger.LogCritical("SNoJoE.Service cannot start: {Reason:l}", Describe(e));
+            // A model that fails to load within milliseconds stops the application while the server is still
+            // starting: StartAsync is then cancelled, and the host has already logged the real reason.
+            if (!(e is OperationCanceledException && app.Services.GetRequiredService<ModelHost>().State == ModelState.Failed))
+                logger.LogCritical("SNoJoE.Service cannot start: {Reason:l}", Describe(e));
             await app.DisposeAsync();
             return 1;
         }
