@@ -121,7 +121,7 @@ public sealed class SpectralConv2d : nn.Module<Tensor, Tensor>
         var uShape = LinearPart(vInit, weight.detach()).shape;
         u = register_vector("sn_u", F.normalize(randn(uShape, generator: generator).flatten(), dim: 0).reshape(uShape));
         v = register_vector("sn_v", vInit);
-        for (int i = 0; i < _sn.InitialIterations; i++) PowerIteration(weight.detach());
+        for (int i = 0; i < _sn.InitialOperatorIterations; i++) PowerIteration(weight.detach());
     }
 
     /// <summary>A seed from the module name (FNV-1a; string.GetHashCode is randomised per process): same u, v every run.</summary>

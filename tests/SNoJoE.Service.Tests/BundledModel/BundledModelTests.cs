@@ -18,6 +18,11 @@ public sealed class BundledModelServiceFixture : ServiceFixture
         {
             for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
                 if (File.Exists(Path.Combine(dir.FullName, "SNoJoE.Service.sln"))) return dir.FullName;
+            var built = typeof(BundledModelServiceFixture).Assembly
+                .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+                .Cast<System.Reflection.AssemblyMetadataAttribute>()
+                .FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
+            if (built is not null && File.Exists(Path.Combine(built, "SNoJoE.Service.sln"))) return built;
             throw new DirectoryNotFoundException("The repository root (SNoJoE.Service.sln) was not found above the test output.");
         }
     }
