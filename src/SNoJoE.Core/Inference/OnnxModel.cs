@@ -12,7 +12,8 @@ public sealed class OnnxModel : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly string[] _inputNames;
-    private readonly string[] _outputNames;
+    private readonly string[] _scoreOutputNames;
+    private readonly string[] _allOutputNames;
 
     private OnnxModel(InferenceSession session, ModelManifest manifest, string modelPath, string provider, string? fallbackReason, int featureSize)
     {
@@ -24,9 +25,8 @@ public sealed class OnnxModel : IDisposable
         FeatureSize = featureSize;
         Sha256 = ManifestStore.Sha256OfFile(modelPath);
         _inputNames = [manifest.Input.Name];
-        _outputNames = featureSize > 0
-            ? [manifest.Outputs.Logits, manifest.Outputs.JointEnergy, manifest.Outputs.Features!]
-            : [manifest.Outputs.Logits, manifest.Outputs.JointEnergy];
+        _scoreOutputNames = [manifest.Outputs.Logits, manifest.Outputs.JointEnergy];
+        _allOutputNames = featureSize > 0 ? [.. _scoreOutputNames, manifest.Outputs.Features!] : _scoreOutputNames;
     }
 
     public ModelManifest Manifest { get; }
@@ -105,9 +105,9 @@ public sealed class OnnxModel : IDisposable
             : null;
         using var runOptions = new RunOptions();
         if (withFeatures)
-            _session.Run(runOptions, _inputNames, [inputValue], _outputNames, [logitsValue, energyValue, featureValue!]);
+            _session.Run(runOptions, _inputNames, [inputValue], _allOutputNames, [logitsValue, energyValue, featureValue!]);
         else
-            _session.Run(runOptions, _inputNames, [inputValue], _outputNames.AsSpan(0, 2).ToArray(), [logitsValue, energyValue]);
+            _session.Run(runOptions, _inputNames, [inputValue], _scoreOutputNames, [logitsValue, energyValue]);
     }
 
     /// <summary>Convenience overload that allocates the outputs (evaluation tools, tests).</summary>
