@@ -132,20 +132,18 @@ public sealed class Trainer(TrainingOptions options, Action<string> log)
         var scores = new List<float[]>();
         var targets = new List<bool[]>();
         double lossSum = 0;
+        await foreach (var batch in loader.ReadAsync(samples, o.BatchSize, augment: false, seed: 0, 1, 1, cancellationToken))
         {
-            await foreach (var batch in loader.ReadAsync(samples, o.BatchSize, augment: false, seed: 0, 1, 1, cancellationToken))
+            using var gradMode = no_grad(); // per batch: grad mode is thread-local and awaits hop threads
+            using var scope = NewDisposeScope();
+            var logits = network.forward(tensor(batch.Images, [batch.Count, 3, o.ImageSize, o.ImageSize]));
+            var t = tensor(batch.Targets, [batch.Count, labelCount]);
+            lossSum += nn.functional.binary_cross_entropy_with_logits(logits, t).item<float>() * batch.Count;
+            var values = logits.data<float>().ToArray();
+            for (int i = 0; i < batch.Count; i++)
             {
-                using var gradMode = no_grad(); // per batch: grad mode is thread-local and awaits hop threads
-                using var scope = NewDisposeScope();
-                var logits = network.forward(tensor(batch.Images, [batch.Count, 3, o.ImageSize, o.ImageSize]));
-                var t = tensor(batch.Targets, [batch.Count, labelCount]);
-                lossSum += nn.functional.binary_cross_entropy_with_logits(logits, t).item<float>() * batch.Count;
-                var values = logits.data<float>().ToArray();
-                for (int i = 0; i < batch.Count; i++)
-                {
-                    scores.Add(values.AsSpan(i * labelCount, labelCount).ToArray());
-                    targets.Add(batch.Targets.AsSpan(i * labelCount, labelCount).ToArray().Select(v => v > 0.5f).ToArray());
-                }
+                scores.Add(values.AsSpan(i * labelCount, labelCount).ToArray());
+                targets.Add(batch.Targets.AsSpan(i * labelCount, labelCount).ToArray().Select(v => v > 0.5f).ToArray());
             }
         }
         network.train();
