@@ -18,13 +18,10 @@ public sealed class ExportedModel
 
     private ExportedModel()
     {
-        Directory = System.IO.Directory.CreateTempSubdirectory("snojoe-service-tests-").FullName;
+        Directory = TestScratch.CreateFolder("service-model");
         OnnxPath = TestModels.ExportUntrained(Directory, Labels, ImageSize, seed: 7, energyThreshold: EnergyThreshold);
         Manifest = ManifestStore.LoadForModel(OnnxPath);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
-        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => TestScratch.Delete(Directory);
     }
 
     public static ExportedModel Shared => Instance.Value;

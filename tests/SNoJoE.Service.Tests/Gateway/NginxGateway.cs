@@ -45,9 +45,8 @@ public sealed partial class NginxGateway : IAsyncDisposable
     public static async Task<NginxGateway> StartAsync(IReadOnlyList<Uri> upstreams)
     {
         var nginx = Executable ?? throw new InvalidOperationException("nginx is not installed (apt-get install nginx-light)");
-        var folder = Directory.CreateTempSubdirectory("snojoe-gateway-").FullName;
-        // Worker processes run as 'nobody' when the master is root (as in CI): they must reach the temp folders.
-        File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101);
+        // Worker processes run as 'nobody' when the master is root (as in CI): scratch folders are world-readable.
+        var folder = TestScratch.CreateFolder("gateway");
         var port = FreeLoopbackPort();
 
         var main = RepositoryFiles.Read("docker/nginx/nginx.conf")
@@ -140,7 +139,7 @@ public sealed partial class NginxGateway : IAsyncDisposable
             }
         }
         _process.Dispose();
-        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        TestScratch.Delete(Folder);
     }
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]

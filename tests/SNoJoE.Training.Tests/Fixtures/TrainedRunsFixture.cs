@@ -15,7 +15,7 @@ public sealed class TrainedRunsFixture : IDisposable
 
     public TrainedRunsFixture()
     {
-        Root = Directory.CreateTempSubdirectory("snojoe-train-").FullName;
+        Root = TestScratch.CreateFolder("train");
         DataDirectory = TestModels.WriteShapesVoc(Root, perSplit: 48, seed: 3, size: ImageSize);
         foreach (var mode in Enum.GetValues<SpectralNormMode>())
         {
@@ -58,7 +58,7 @@ public sealed class TrainedRunsFixture : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+        TestScratch.Delete(Root);
     }
 }
 

@@ -41,7 +41,7 @@ public sealed class BackboneImportTests
     [Fact]
     public void Unsupported_op_is_named_with_its_node()
     {
-        var dir = Directory.CreateTempSubdirectory("snojoe-onnx-").FullName;
+        var dir = TestScratch.CreateFolder("onnx");
         try
         {
             var graph = new global::Onnx.GraphProto { Name = "g" };
@@ -64,7 +64,7 @@ public sealed class BackboneImportTests
             Assert.Contains("LpNormalization", e.Message);
             Assert.Contains("weird_node", e.Message);
         }
-        finally { Directory.Delete(dir, true); }
+        finally { TestScratch.Delete(dir); }
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class FakeAssets : IDisposable
 
     public static FakeAssets Create()
     {
-        var assets = new FakeAssets(Directory.CreateTempSubdirectory("snojoe-fake-assets-").FullName);
+        var assets = new FakeAssets(TestScratch.CreateFolder("fake-assets"));
         var maps = EmojiMaps.Embedded();
         // One emoji per VOC class (the others are missing on purpose), three non-VOC emoji.
         foreach (var entry in maps.Voc.GroupBy(e => e.Label).Select(g => g.First()))
@@ -106,31 +106,5 @@ public sealed class FakeAssets : IDisposable
         image.Save(path);
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-}
-
-/// <summary>A temporary folder deleted at the end of a test.</summary>
-public sealed class TempFolder : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("snojoe-synth-test-").FullName;
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => TestScratch.Delete(Root);
 }
