@@ -103,7 +103,7 @@ public sealed class SpectralConv2d : nn.Module<Tensor, Tensor>
     private void InitialiseMatrixVectors()
     {
         using var _ = no_grad();
-        var generator = new Generator(StableSeed(name));
+        var generator = new Generator(StableSeed(name ?? string.Empty));
         var matrix = weight.detach().reshape(weight.shape[0], -1);
         u = register_vector("sn_u", F.normalize(randn([matrix.shape[0]], generator: generator), dim: 0));
         v = register_vector("sn_v", F.normalize(randn([matrix.shape[1]], generator: generator), dim: 0));
@@ -115,7 +115,7 @@ public sealed class SpectralConv2d : nn.Module<Tensor, Tensor>
     private void InitialiseOperatorVectors(long[] inputShape)
     {
         using var _ = no_grad();
-        var generator = new Generator(StableSeed(name));
+        var generator = new Generator(StableSeed(name ?? string.Empty));
         var vInit = F.normalize(randn([1, inputShape[1], inputShape[2], inputShape[3]], generator: generator).flatten(), dim: 0)
             .reshape(1, inputShape[1], inputShape[2], inputShape[3]);
         var uShape = LinearPart(vInit, weight.detach()).shape;
