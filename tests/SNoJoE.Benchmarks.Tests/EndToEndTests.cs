@@ -1,0 +1,113 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace SNoJoE.Benchmarks.Tests;
+
+/// <summary>
+/// The whole benchmark in --quick mode: the bundled model in-process, generated JPEGs on disk, and two real
+/// service processes under HTTP load. Checks that every section is there with plausible figures; never speed.
+/// </summary>
+public sealed class EndToEndTests : IDisposable
+{
+    private readonly TempFolder _folder = new("bench");
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task Quick_run_writes_every_section_with_plausible_figures()
+    {
+        var output = _folder.Sub("benchmark.json");
+        var run = await BenchmarkProcess.RunAsync(TimeSpan.FromSeconds(150), "--quick", "--provider", "cpu", "--out", output);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stdout}\n{run.Stderr}");
+
+        var report = JsonNode.Parse(await File.ReadAllTextAsync(output))!;
+        Assert.True((bool)report["run"]!["quick"]!);
+        Assert.Equal("cpu", (string?)report["run"]!["providerRequested"]);
+        Assert.True((int)report["run"]!["intraOpThreads"]! >= 1);
+        Assert.True((double)report["run"]!["images"]!["small"]!["meanBytes"]! > 10_000, "a photo-like 500x375 JPEG is tens of KB");
+        Assert.True((double)report["run"]!["images"]!["large"]!["meanBytes"]! > 1_000_000, "a photo-like 4000x3000 JPEG is megabytes");
+        Assert.Equal("CPU", (string?)report["providers"]!["inProcess"]);
+        Assert.Equal("CPU", (string?)report["providers"]!["batchingOn"]);
+        Assert.Equal("CPU", (string?)report["providers"]!["batchingOff"]);
+
+        var ort = report["ort"]!.AsArray();
+        Assert.Equal([1, 4, 8, 16], ort.Select(o => (int)o!["batchSize"]!));
+        Assert.All(ort, o => Positive(o!, "imagesPerSecond", "runLatency.p50Ms"));
+
+        var decode = report["decode"]!.AsArray();
+        Assert.Equal(["voc-sized", "large-photo"], decode.Select(d => (string)d!["set"]!));
+        Assert.Equal([500, 4000], decode.Select(d => (int)d!["width"]!));
+        Assert.All(decode, d => Positive(d!, "imagesPerSecond", "latency.p50Ms", "meanJpegBytes"));
+
+        Levels(report["pipeline"]!.AsArray(), http: false);
+        foreach (var mode in new[] { "batchingOn", "batchingOff" })
+        {
+            var http = report["http"]![mode]!;
+            Levels(http["levels"]!.AsArray(), http: true);
+            Positive(http, "peakRssBytes", "rssAtEndBytes", "startupSeconds");
+            Assert.True((long)http["peakRssBytes"]! > 50L << 20, "the service with a ResNet18 session holds more than 50 MB");
+        }
+        Assert.Equal(16, (int)report["http"]!["batchingOn"]!["maxBatchSize"]!);
+        Assert.Equal(1, (int)report["http"]!["batchingOff"]!["maxBatchSize"]!);
+        Assert.All(report["http"]!["batchingOff"]!["levels"]!.AsArray(), l => Assert.Equal(1, (double)l!["meanBatchSize"]!));
+
+        var soak = report["soak"]!;
+        Positive(soak, "requestsPerSecond", "baselineRssBytes", "finalRssBytes", "peakRssBytes");
+        Assert.Equal(16, (int)soak["concurrency"]!);
+        Assert.True(soak["samples"]!.AsArray().Count >= 3);
+        Assert.NotNull(soak["growth"]);
+
+        var ratios = report["ratios"]!;
+        Positive(ratios, "httpOverPipeline", "batchingOnOverOffAt16", "batchingOnOverOffAt64");
+
+        var targets = report["targets"]!.AsArray();
+        Assert.Equal(5, targets.Count);
+        Assert.All(targets, t =>
+        {
+            Assert.False(string.IsNullOrEmpty((string?)t!["name"]));
+            Assert.Contains(t["pass"]!.GetValueKind(), new[] { JsonValueKind.True, JsonValueKind.False });
+        });
+        foreach (var line in new[] { "ONNX Runtime in-process", "Decode + preprocess", "In-process pipeline", "Service over HTTP", "Service memory", "Ratios", "Targets" })
+            Assert.Contains(line, run.Stdout);
+        Assert.Matches("(PASS|FAIL)", run.Stdout);
+    }
+
+    [Theory]
+    [InlineData("--threads", "0")]
+    [InlineData("--provider", "tpu")]
+    [InlineData("--duration", "-1")]
+    [InlineData("--model", "/nonexistent/model.onnx")]
+    [InlineData("--no-such-option")]
+    public async Task Bad_input_is_one_line_on_stderr_and_a_failure_exit(params string[] arguments)
+    {
+        var run = await BenchmarkProcess.RunAsync(TimeSpan.FromSeconds(60), [.. arguments, "--out", _folder.Sub("never.json")]);
+        Assert.NotEqual(0, run.ExitCode);
+        var lines = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, $"stderr:\n{run.Stderr}");
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.False(File.Exists(_folder.Sub("never.json")));
+    }
+
+    private static void Levels(JsonArray levels, bool http)
+    {
+        Assert.Equal([1, 4, 16, 64], levels.Select(l => (int)l!["concurrency"]!));
+        foreach (var level in levels)
+        {
+            Positive(level!, "perSecond", "succeeded", "windowSeconds", "latency.p50Ms", "latency.p90Ms", "latency.p99Ms", "meanBatchSize");
+            Assert.Equal(0, (int)level!["errors"]!);
+            Assert.True((double)level["latency"]!["p99Ms"]! >= (double)level["latency"]!["p50Ms"]!);
+            // The service's own histograms: a level with few batches in its short --quick window may have none of its own.
+            if (http && ((int)level["concurrency"]! <= 4 || level["server"] is not null))
+                Positive(level, "server.images", "server.decodeMs", "server.inferenceMsPerBatch", "server.meanBatchSize");
+        }
+    }
+
+    private static void Positive(JsonNode node, params string[] paths)
+    {
+        foreach (var path in paths)
+        {
+            var value = path.Split('.').Aggregate<string, JsonNode?>(node, (n, key) => n?[key]);
+            Assert.True(value is not null && (double)value > 0, $"{path} should be a positive number in {node.ToJsonString()}");
+        }
+    }
+}

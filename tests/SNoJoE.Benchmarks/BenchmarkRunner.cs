@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using SNoJoE.Benchmarks.Images;
+using SNoJoE.Benchmarks.Phases;
+using SNoJoE.Benchmarks.Reporting;
+using SNoJoE.Benchmarks.Service;
+using SNoJoE.Core.Imaging;
+using SNoJoE.Core.Inference;
+using SNoJoE.Core.Manifest;
+
+namespace SNoJoE.Benchmarks;
+
+/// <summary>Runs the phases in order, on one model and one thread budget, and writes benchmark.json.</summary>
+public sealed class BenchmarkRunner(BenchmarkSettings settings, TextWriter log)
+{
+    public async Task<BenchmarkReport> RunAsync(CancellationToken cancellationToken)
+    {
+        var startedAt = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        ModelManifest manifest;
+        try { manifest = ManifestStore.LoadForModel(settings.ModelPath); }
+        catch (ManifestException e) { throw new BenchmarkException($"--model '{settings.ModelPath}': {e.Message}", e); }
+
+        Progress(settings.ImagesFolder is null
+            ? $"generating {settings.GeneratedSmallImages} JPEGs of {ImageCorpus.SmallWidth}x{ImageCorpus.SmallHeight} and {settings.GeneratedLargeImages} of {ImageCorpus.LargeWidth}x{ImageCorpus.LargeHeight}"
+            : $"reading JPEGs from {settings.ImagesFolder}");
+        using var corpus = settings.ImagesFolder is null
+            ? ImageCorpus.Generate(settings.GeneratedSmallImages, settings.GeneratedLargeImages)
+            : ImageCorpus.Load(settings.ImagesFolder);
+        var decoder = new ImageDecoder();
+        var preprocessor = new Preprocessor(manifest.Input);
+
+        var (ort, decode, pipeline, inProcess) = await InProcessAsync(corpus, decoder, preprocessor, cancellationToken);
+        var (batchingOn, soak) = await ServiceAsync("batching-on", settings.MaxBatchSize, corpus.Small, withSoak: true, cancellationToken);
+        var (batchingOff, _) = await ServiceAsync("batching-off", 1, corpus.Small, withSoak: false, cancellationToken);
+
+        var http = new HttpResults(batchingOn.Mode, batchingOff.Mode);
+        var ratios = Verdicts.Ratios(pipeline, http);
+        var report = new BenchmarkReport(
+            new RunInfo(startedAt, clock.Elapsed.TotalSeconds, Environment.ProcessorCount, RuntimeInformation.OSDescription,
+                RuntimeInformation.FrameworkDescription, settings.ModelPath, manifest.Name, settings.Provider, settings.Threads,
+                settings.DecodeThreads, settings.Warmup.TotalSeconds, settings.Duration.TotalSeconds, settings.Soak.TotalSeconds, settings.Quick,
+                new ImagesInfo(corpus.Generated, corpus.Generated ? null : corpus.Folder, Info(corpus.Small), Info(corpus.Large))),
+            new ProviderInfo(inProcess.Provider, inProcess.FallbackReason, batchingOn.Mode.Provider, batchingOff.Mode.Provider,
+                batchingOn.FallbackReason ?? batchingOff.FallbackReason),
+            ort, decode, pipeline, http, soak!, ratios, Verdicts.Check(ratios, http, soak!));
+        await ReportJson.WriteAsync(report, settings.OutputPath, cancellationToken);
+        return report;
+    }
+
+    private async Task<(IReadOnlyList<OrtResult>, IReadOnlyList<DecodeResult>, IReadOnlyList<LevelResult>, (string Provider, string? FallbackReason))>
+        InProcessAsync(ImageCorpus corpus, ImageDecoder decoder, Preprocessor preprocessor, CancellationToken cancellationToken)
+    {
+        Progress($"loading the model in-process (provider {settings.Provider}, {settings.Threads} intra-op threads)");
+        using var model = LoadModel();
+        Progress($"in-process provider: {model.Provider}{(model.FallbackReason is null ? "" : $" ({model.FallbackReason})")}");
+
+        var tensor = new float[model.InputLength];
+        using (var image = decoder.Decode(corpus.Small.Jpegs[0])) preprocessor.Fill(image, tensor);
+        Progress("raw ONNX Runtime, batch " + string.Join("/", settings.BatchSizes));
+        var ort = await OrtPhase.RunAsync(model, tensor, settings, cancellationToken);
+
+        var decode = new List<DecodeResult>();
+        foreach (var set in new[] { corpus.Small, corpus.Large })
+        {
+            Progress($"decode + preprocess, {set.Name} ({set.Width}x{set.Height}), {settings.DecodeThreads} threads");
+            decode.Add(await DecodePhase.RunAsync(set, decoder, preprocessor, settings, cancellationToken));
+        }
+
+        Progress("in-process pipeline (decode + infer), concurrency " + string.Join("/", settings.ConcurrencyLevels));
+        var pipeline = await PipelinePhase.RunAsync(model, corpus.Small, decoder, preprocessor, settings, cancellationToken);
+        return (ort, decode, pipeline, (model.Provider, model.FallbackReason));
+    }
+
+    private OnnxModel LoadModel()
+    {
+        var preference = settings.Provider switch { "cpu" => ProviderPreference.Cpu, "cuda" => ProviderPreference.Cuda, _ => ProviderPreference.Auto };
+        try
+        {
+            return OnnxModel.Load(settings.ModelPath, new InferenceOptions { Provider = preference, IntraOpThreads = settings.Threads });
+        }
+        catch (ModelLoadException e)
+        {
+            throw new BenchmarkException($"--model '{settings.ModelPath}': {e.Message}", e);
+        }
+    }
+
+    private async Task<(ServiceRun Run, SoakResult? Soak)> ServiceAsync(string name, int maxBatchSize, ImageSet images, bool withSoak,
+        CancellationToken cancellationToken)
+    {
+        var launch = new ServiceLaunch(settings.ServiceDll, settings.ModelPath, settings.Provider, settings.Threads, settings.DecodeThreads, maxBatchSize);
+        Progress($"starting the service, {name} (Batching__MaxBatchSize={maxBatchSize})");
+        await using var service = await ServiceHost.StartAsync(launch, cancellationToken);
+        Progress($"service {name} ready at {service.BaseAddress} (pid {service.ProcessId}, provider {service.Provider}) in {service.StartupTime.TotalSeconds:0.0} s");
+        var levels = await HttpPhase.RunAsync(service, images, settings, message => Progress($"  {name} {message}"), cancellationToken);
+        SoakResult? soak = null;
+        if (withSoak)
+        {
+            Progress($"soak: {settings.Soak.TotalSeconds:0.#} s at concurrency {settings.SoakConcurrency}, RSS every {settings.SoakSampleInterval.TotalSeconds:0.##} s");
+            soak = await SoakPhase.RunAsync(service, images, settings, cancellationToken);
+        }
+        var memory = service.Memory();
+        var mode = new HttpMode(name, maxBatchSize, service.Provider, service.StartupTime.TotalSeconds, levels, memory.PeakRssBytes, memory.RssBytes);
+        return (new ServiceRun(mode, service.FallbackReason), soak);
+    }
+
+    private static ImageSetInfo Info(ImageSet set) => new(set.Name, set.Jpegs.Count, set.Width, set.Height, set.MeanBytes);
+
+    private void Progress(string message) => log.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
+
+    private sealed record ServiceRun(HttpMode Mode, string? FallbackReason);
+}

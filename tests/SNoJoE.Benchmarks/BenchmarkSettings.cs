@@ -1,0 +1,31 @@
+namespace SNoJoE.Benchmarks;
+
+/// <summary>One benchmark run, as parsed and checked from the command line.</summary>
+public sealed record BenchmarkSettings
+{
+    public required string ModelPath { get; init; }
+    /// <summary>auto, cpu or cuda: Inference:Provider of the service and of the in-process session.</summary>
+    public required string Provider { get; init; }
+    /// <summary>ONNX Runtime intra-op threads, in-process and in the service.</summary>
+    public required int Threads { get; init; }
+    /// <summary>Images decoded at once, in-process and in the service (Limits:MaxConcurrentDecodes).</summary>
+    public required int DecodeThreads { get; init; }
+    public required TimeSpan Warmup { get; init; }
+    public required TimeSpan Duration { get; init; }
+    public required TimeSpan Soak { get; init; }
+    public required TimeSpan SoakSampleInterval { get; init; }
+    public required bool Quick { get; init; }
+    public required string OutputPath { get; init; }
+    public string? ImagesFolder { get; init; }
+    public required string ServiceDll { get; init; }
+
+    public IReadOnlyList<int> BatchSizes { get; init; } = [1, 4, 8, 16];
+    public IReadOnlyList<int> ConcurrencyLevels { get; init; } = [1, 4, 16, 64];
+    public int GeneratedSmallImages { get; init; } = 32;
+    public int GeneratedLargeImages { get; init; } = 4;
+    /// <summary>Batching:MaxBatchSize of the service with batching on (its default) and of the in-process pipeline.</summary>
+    public int MaxBatchSize { get; init; } = 16;
+    /// <summary>The soak's growth baseline: RSS this long into the soak (a fifth of a soak shorter than five minutes).</summary>
+    public TimeSpan SoakBaselineAt => TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(1).Ticks, Soak.Ticks / 5));
+    public int SoakConcurrency { get; init; } = 16;
+}

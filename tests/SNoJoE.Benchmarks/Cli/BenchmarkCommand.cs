@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Globalization;
+using SNoJoE.Benchmarks.Reporting;
+
+namespace SNoJoE.Benchmarks.Cli;
+
+/// <summary>The command line: options, their checks, and the run.</summary>
+public static class BenchmarkCommand
+{
+    public static RootCommand Create()
+    {
+        var model = new Option<string?>("--model") { Description = "The exported model (.onnx, manifest beside it). Default: the bundled models/snojoe-resnet18-vocsynth.onnx, found from the repository root." };
+        var provider = new Option<string>("--provider") { Description = "ONNX Runtime execution provider, in-process and in the service: auto (CUDA when usable, else CPU), cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        provider.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads, in-process and in the service (Inference:IntraOpThreads).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var duration = new Option<double?>("--duration") { Description = "Seconds measured per figure, after a warm-up (default 10; 0.5 with --quick)." };
+        var soak = new Option<double?>("--soak-seconds") { Description = "Length of the memory soak at concurrency 16 (default 300; 3 with --quick)." };
+        var quick = new Option<bool>("--quick") { Description = "Tiny durations and image counts: a smoke test of the whole run, not a measurement." };
+        var images = new Option<string?>("--images") { Description = "A folder of JPEGs to use instead of generated ones: needs some with the longest side <= 1024 px and some with the shortest side >= 1500 px." };
+        var output = new Option<string>("--out") { Description = "Where to write the results as JSON.", DefaultValueFactory = _ => "benchmark.json" };
+
+        var command = new RootCommand("Measures SNoJoE.Service against its physical limit: ONNX Runtime in-process, decoding, the in-process pipeline, and the real service over HTTP on loopback (batching on and off), plus its memory over a soak.")
+        {
+            model, provider, threads, duration, soak, quick, images, output,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                var settings = Settings(parse.GetValue(model), parse.GetValue(provider)!, parse.GetValue(threads), parse.GetValue(duration),
+                    parse.GetValue(soak), parse.GetValue(quick), parse.GetValue(images), parse.GetValue(output)!);
+                var report = await new BenchmarkRunner(settings, Console.Out).RunAsync(cancellationToken);
+                ReportTables.Write(report);
+                Console.Out.WriteLine($"results: {Path.GetFullPath(settings.OutputPath)}");
+                return 0;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("error: cancelled");
+                return 130;
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"error: {OneLine(e)}");
+                if (Environment.GetEnvironmentVariable("SNOJOE_DEBUG") == "1") Console.Error.WriteLine(e);
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Parses and runs; a command-line error is one line on stderr and exit code 2.</summary>
+    public static async Task<int> InvokeAsync(string[] args)
+    {
+        var parse = Create().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"error: {string.Join(' ', parse.Errors[0].Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim()))}");
+            return 2;
+        }
+        return await parse.InvokeAsync();
+    }
+
+    internal static BenchmarkSettings Settings(string? model, string provider, int threads, double? duration, double? soak, bool quick,
+        string? images, string output)
+    {
+        if (threads is < 1 or > 1024) throw new BenchmarkException($"--threads {threads} must be in 1..1024.");
+        var seconds = duration ?? (quick ? 0.5 : 10);
+        if (!(seconds is >= 0.1 and <= 3600)) throw new BenchmarkException($"--duration {Format(seconds)} must be in 0.1..3600 seconds.");
+        var soakSeconds = soak ?? (quick ? 3 : 300);
+        if (!(soakSeconds is >= 1 and <= 86_400)) throw new BenchmarkException($"--soak-seconds {Format(soakSeconds)} must be in 1..86400.");
+        if (string.IsNullOrWhiteSpace(output)) throw new BenchmarkException("--out is empty.");
+        var outputFolder = Path.GetDirectoryName(Path.GetFullPath(output))!;
+        if (!Directory.Exists(outputFolder)) throw new BenchmarkException($"--out '{output}': the folder '{outputFolder}' does not exist.");
+        if (images is not null && !Directory.Exists(images)) throw new BenchmarkException($"--images '{images}' is not a folder.");
+
+        var modelPath = model is null ? BundledModel.Find() : Path.GetFullPath(model);
+        if (!File.Exists(modelPath)) throw new BenchmarkException($"--model '{modelPath}' does not exist.");
+        var serviceDll = Path.Combine(AppContext.BaseDirectory, "SNoJoE.Service.dll");
+        if (!File.Exists(serviceDll)) throw new BenchmarkException($"the service is not built beside the benchmark ('{serviceDll}' is missing).");
+
+        return new BenchmarkSettings
+        {
+            ModelPath = modelPath,
+            Provider = provider,
+            Threads = threads,
+            DecodeThreads = Environment.ProcessorCount,
+            Warmup = TimeSpan.FromSeconds(quick ? Math.Min(0.3, seconds) : Math.Min(3, Math.Max(1, seconds / 4))),
+            Duration = TimeSpan.FromSeconds(seconds),
+            Soak = TimeSpan.FromSeconds(soakSeconds),
+            SoakSampleInterval = TimeSpan.FromSeconds(Math.Clamp(soakSeconds / 60, 0.25, 5)),
+            Quick = quick,
+            OutputPath = output,
+            ImagesFolder = images,
+            ServiceDll = serviceDll,
+            GeneratedSmallImages = quick ? 8 : 32,
+            GeneratedLargeImages = quick ? 2 : 4,
+        };
+    }
+
+    private static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string OneLine(Exception e)
+    {
+        var inner = e is TypeInitializationException { InnerException: { } ie } ? ie : e;
+        return inner.Message.Split('\n', 2)[0].Trim();
+    }
+}

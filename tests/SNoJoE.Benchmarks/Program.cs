@@ -1,0 +1,3 @@
+using SNoJoE.Benchmarks.Cli;
+
+return await BenchmarkCommand.InvokeAsync(args);

@@ -1,0 +1,105 @@
+using SNoJoE.Benchmarks.Statistics;
+
+namespace SNoJoE.Benchmarks.Reporting;
+
+/// <summary>Everything one run measured: what benchmark.json holds.</summary>
+public sealed record BenchmarkReport(
+    RunInfo Run,
+    ProviderInfo Providers,
+    IReadOnlyList<OrtResult> Ort,
+    IReadOnlyList<DecodeResult> Decode,
+    IReadOnlyList<LevelResult> Pipeline,
+    HttpResults Http,
+    SoakResult Soak,
+    Ratios Ratios,
+    IReadOnlyList<TargetCheck> Targets);
+
+public sealed record RunInfo(
+    DateTimeOffset StartedAt,
+    double ElapsedSeconds,
+    int ProcessorCount,
+    string Os,
+    string Runtime,
+    string ModelPath,
+    string ModelName,
+    string ProviderRequested,
+    int IntraOpThreads,
+    int DecodeThreads,
+    double WarmupSeconds,
+    double DurationSeconds,
+    double SoakSeconds,
+    bool Quick,
+    ImagesInfo Images);
+
+public sealed record ImagesInfo(bool Generated, string? Folder, ImageSetInfo Small, ImageSetInfo Large);
+
+public sealed record ImageSetInfo(string Name, int Count, int Width, int Height, double MeanBytes);
+
+/// <summary>The execution provider that actually ran: in this process, and in each service process (from GET /model).</summary>
+public sealed record ProviderInfo(string InProcess, string? InProcessFallbackReason, string BatchingOn, string BatchingOff, string? ServiceFallbackReason);
+
+/// <summary>Raw ONNX Runtime: one caller running batches of preprocessed tensors back to back.</summary>
+public sealed record OrtResult(int BatchSize, double ImagesPerSecond, double RunsPerSecond, LatencySummary RunLatency);
+
+/// <summary>Decoding and preprocessing (ImageDecoder + Preprocessor.Fill) with DecodeThreads callers.</summary>
+public sealed record DecodeResult(string Set, int Width, int Height, int Images, double MeanJpegBytes, int Threads, double ImagesPerSecond, LatencySummary Latency);
+
+/// <summary>One concurrency level of the in-process pipeline or the HTTP service.</summary>
+/// <param name="PerSecond">Images (= requests) finished per second in the window.</param>
+/// <param name="Server">The service's own account of the window (from /metrics); null in-process.</param>
+/// <param name="MeanBatchSize">Images per ONNX Runtime run.</param>
+public sealed record LevelResult(
+    int Concurrency,
+    double PerSecond,
+    int Succeeded,
+    double WindowSeconds,
+    LatencySummary Latency,
+    int Errors,
+    IReadOnlyDictionary<string, int> ErrorsByKind,
+    double? MeanBatchSize,
+    ServerTimings? Server);
+
+/// <summary>Means over the window, from the service's histograms: per image for decode and queue, per batch for inference.</summary>
+public sealed record ServerTimings(int Images, double DecodeMs, double QueueMs, double InferenceMsPerBatch, double MeanBatchSize);
+
+public sealed record HttpResults(HttpMode BatchingOn, HttpMode BatchingOff);
+
+/// <summary>One service process: its settings, its levels and its memory (VmHWM = peak resident memory at the end).</summary>
+public sealed record HttpMode(
+    string Name,
+    int MaxBatchSize,
+    string Provider,
+    double StartupSeconds,
+    IReadOnlyList<LevelResult> Levels,
+    long? PeakRssBytes,
+    long? RssAtEndBytes);
+
+public sealed record RssSample(double Seconds, long RssBytes);
+
+/// <summary>The soak on the batching-on service; growth is the last RSS sample against the one at BaselineAtSeconds.</summary>
+public sealed record SoakResult(
+    int Concurrency,
+    double Seconds,
+    double RequestsPerSecond,
+    int Errors,
+    IReadOnlyDictionary<string, int> ErrorsByKind,
+    LatencySummary Latency,
+    double BaselineAtSeconds,
+    long? BaselineRssBytes,
+    long? FinalRssBytes,
+    long? MaxRssBytes,
+    long? PeakRssBytes,
+    double? Growth,
+    double? MaxGrowth,
+    IReadOnlyList<RssSample> Samples);
+
+public sealed record Ratios(
+    double? BestHttpPerSecond,
+    string? BestHttpAt,
+    double? BestPipelinePerSecond,
+    int? BestPipelineConcurrency,
+    double? HttpOverPipeline,
+    double? BatchingOnOverOffAt16,
+    double? BatchingOnOverOffAt64);
+
+public sealed record TargetCheck(string Name, string Target, string Measured, bool Pass);

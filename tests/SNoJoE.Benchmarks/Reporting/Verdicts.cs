@@ -1,0 +1,63 @@
+using System.Globalization;
+using SNoJoE.Benchmarks.Statistics;
+
+namespace SNoJoE.Benchmarks.Reporting;
+
+/// <summary>The ratios the issue asks for and its targets, checked against a run's figures.</summary>
+public static class Verdicts
+{
+    public const double HttpOverPipelineTarget = 0.85;
+    public const double TailOverMedianTarget = 3;
+    public const double SoakGrowthTarget = 0.10;
+    public const int TailConcurrency = 16;
+
+    /// <summary>HTTP end-to-end / in-process pipeline, each at its best level; batching on / off at 16 and 64.</summary>
+    public static Ratios Ratios(IReadOnlyList<LevelResult> pipeline, HttpResults http)
+    {
+        var bestPipeline = pipeline.MaxBy(l => l.PerSecond);
+        var bestHttp = new[] { ("batching-on", http.BatchingOn), ("batching-off", http.BatchingOff) }
+            .SelectMany(m => m.Item2.Levels.Select(l => (Mode: m.Item1, Level: l)))
+            .MaxBy(x => x.Level.PerSecond);
+        return new Ratios(
+            bestHttp.Level?.PerSecond,
+            bestHttp.Level is null ? null : $"{bestHttp.Mode} c={bestHttp.Level.Concurrency}",
+            bestPipeline?.PerSecond,
+            bestPipeline?.Concurrency,
+            Ratio.Of(bestHttp.Level?.PerSecond, bestPipeline?.PerSecond),
+            OnOverOff(http, 16),
+            OnOverOff(http, 64));
+    }
+
+    public static IReadOnlyList<TargetCheck> Check(Ratios ratios, HttpResults http, SoakResult soak)
+    {
+        var checks = new List<TargetCheck>
+        {
+            new("HTTP / in-process throughput at saturation", $">= {HttpOverPipelineTarget:0.00}", Show(ratios.HttpOverPipeline),
+                ratios.HttpOverPipeline >= HttpOverPipelineTarget),
+        };
+        var saturated = http.BatchingOn.Levels.Where(l => l.Concurrency >= TailConcurrency).Select(l => l.Concurrency).ToArray();
+        var onOverOff = saturated.Select(c => (Concurrency: c, Ratio: OnOverOff(http, c))).ToArray();
+        checks.Add(new TargetCheck("batching on / off at c >= 16", ">= 1.00",
+            string.Join(", ", onOverOff.Select(x => $"c={x.Concurrency}: {Show(x.Ratio)}")),
+            onOverOff.Length > 0 && onOverOff.All(x => x.Ratio >= 1)));
+
+        var tail = http.BatchingOn.Levels.FirstOrDefault(l => l.Concurrency == TailConcurrency);
+        var tailRatio = tail is null ? null : Ratio.Of(tail.Latency.P99Ms, tail.Latency.P50Ms);
+        checks.Add(new TargetCheck("p99 / p50 at c=16 (batching on)", $"<= {TailOverMedianTarget:0.00}",
+            tail is null ? "n/a" : $"{Show(tailRatio)} ({tail.Latency.P99Ms:0.0} / {tail.Latency.P50Ms:0.0} ms)", tailRatio <= TailOverMedianTarget));
+
+        var errors = http.BatchingOn.Levels.Concat(http.BatchingOff.Levels).Sum(l => l.Errors) + soak.Errors;
+        checks.Add(new TargetCheck("errors (all HTTP levels and the soak)", "0", errors.ToString(CultureInfo.InvariantCulture), errors == 0));
+
+        checks.Add(new TargetCheck("RSS growth over the soak after its baseline", $"< {SoakGrowthTarget:P0}",
+            soak.Growth is { } g ? $"{g:+0.0%;-0.0%} (max {soak.MaxGrowth:+0.0%;-0.0%}, baseline at {soak.BaselineAtSeconds:0.#} s)" : "n/a",
+            soak.Growth < SoakGrowthTarget));
+        return checks;
+    }
+
+    private static double? OnOverOff(HttpResults http, int concurrency) =>
+        Ratio.Of(http.BatchingOn.Levels.FirstOrDefault(l => l.Concurrency == concurrency)?.PerSecond,
+            http.BatchingOff.Levels.FirstOrDefault(l => l.Concurrency == concurrency)?.PerSecond);
+
+    private static string Show(double? ratio) => ratio is { } r ? r.ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
+}
