@@ -58,7 +58,7 @@ public sealed class EndToEndTests : IDisposable
         Assert.NotNull(soak["growth"]);
 
         var ratios = report["ratios"]!;
-        Positive(ratios, "httpOverPipeline", "batchingOnOverOffAt16", "batchingOnOverOffAt64");
+        Positive(ratios, "httpOverPipeline", "httpOverPipelineByCpu", "batchingOnOverOffAt16", "batchingOnOverOffAt64");
 
         var targets = report["targets"]!.AsArray();
         Assert.Equal(5, targets.Count);
@@ -93,7 +93,8 @@ public sealed class EndToEndTests : IDisposable
         Assert.Equal([1, 4, 16, 64], levels.Select(l => (int)l!["concurrency"]!));
         foreach (var level in levels)
         {
-            Positive(level!, "perSecond", "succeeded", "windowSeconds", "latency.p50Ms", "latency.p90Ms", "latency.p99Ms", "meanBatchSize");
+            Positive(level!, "perSecond", "succeeded", "windowSeconds", "latency.p50Ms", "latency.p90Ms", "latency.p99Ms", "meanBatchSize", "cpuMsPerImage");
+            if (http) Assert.True((double)level!["clientCpuMsPerImage"]! >= 0, "the client's CPU is read in clock ticks: a short window may see none");
             Assert.Equal(0, (int)level!["errors"]!);
             Assert.True((double)level["latency"]!["p99Ms"]! >= (double)level["latency"]!["p50Ms"]!);
             // The service's own histograms: a level with few batches in its short --quick window may have none of its own.

@@ -10,8 +10,8 @@ public class VerdictTests
     [Fact]
     public void Ratios_take_the_best_level_of_each_side()
     {
-        var pipeline = new[] { Level(1, 10), Level(16, 40), Level(64, 38) };
-        var http = Http(on: [Level(1, 9), Level(16, 36), Level(64, 30)], off: [Level(1, 9), Level(16, 30), Level(64, 37)]);
+        var pipeline = new[] { Level(1, 10, cpu: 70), Level(16, 40, cpu: 50), Level(64, 38, cpu: 52) };
+        var http = Http(on: [Level(1, 9), Level(16, 36), Level(64, 30)], off: [Level(1, 9), Level(16, 30), Level(64, 37, cpu: 60)]);
 
         var ratios = Verdicts.Ratios(pipeline, http);
 
@@ -20,6 +20,7 @@ public class VerdictTests
         Assert.Equal(40, ratios.BestPipelinePerSecond);
         Assert.Equal(16, ratios.BestPipelineConcurrency);
         Assert.Equal(37.0 / 40, ratios.HttpOverPipeline!.Value, precision: 10);
+        Assert.Equal(50.0 / 60, ratios.HttpOverPipelineByCpu!.Value, precision: 10);
         Assert.Equal(36.0 / 30, ratios.BatchingOnOverOffAt16!.Value, precision: 10);
         Assert.Equal(30.0 / 37, ratios.BatchingOnOverOffAt64!.Value, precision: 10);
     }
@@ -117,9 +118,9 @@ public class VerdictTests
         Assert.Same(LatencySummary.Empty, run.Latency);
     }
 
-    private static LevelResult Level(int concurrency, double perSecond, double p50 = 100, double p99 = 150, int errors = 0) =>
+    private static LevelResult Level(int concurrency, double perSecond, double p50 = 100, double p99 = 150, int errors = 0, double? cpu = null) =>
         new(concurrency, perSecond, (int)perSecond * 10, 10, new LatencySummary(10, p50, p50, p99, p99, p99), errors,
-            errors == 0 ? new Dictionary<string, int>() : new Dictionary<string, int> { ["503"] = errors }, null, null);
+            errors == 0 ? new Dictionary<string, int>() : new Dictionary<string, int> { ["503"] = errors }, null, null, cpu);
 
     private static HttpResults Http(LevelResult[] on, LevelResult[] off) =>
         new(new HttpMode("batching-on", 16, "CPU", 1, on, 1 << 30, 1 << 30), new HttpMode("batching-off", 1, "CPU", 1, off, 1 << 30, 1 << 30));

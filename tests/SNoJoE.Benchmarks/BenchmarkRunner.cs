@@ -21,16 +21,26 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, TextWriter log)
         try { manifest = ManifestStore.LoadForModel(settings.ModelPath); }
         catch (ManifestException e) { throw new BenchmarkException($"--model '{settings.ModelPath}': {e.Message}", e); }
 
-        Progress(settings.ImagesFolder is null
-            ? $"generating {settings.GeneratedSmallImages} JPEGs of {ImageCorpus.SmallWidth}x{ImageCorpus.SmallHeight} and {settings.GeneratedLargeImages} of {ImageCorpus.LargeWidth}x{ImageCorpus.LargeHeight}"
-            : $"reading JPEGs from {settings.ImagesFolder}");
-        using var corpus = settings.ImagesFolder is null
-            ? ImageCorpus.Generate(settings.GeneratedSmallImages, settings.GeneratedLargeImages)
-            : ImageCorpus.Load(settings.ImagesFolder);
+        Progress($"loading the model in-process (provider {settings.Provider}, {settings.Threads} intra-op threads)");
+        var model = LoadModel();
+        Progress($"in-process provider: {model.Provider}{(model.FallbackReason is null ? "" : $" ({model.FallbackReason})")}");
+        var inProcess = (model.Provider, model.FallbackReason);
+
+        ImageCorpus images;
+        try { images = Images(); }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        using var corpus = images;
         var decoder = new ImageDecoder();
         var preprocessor = new Preprocessor(manifest.Input);
 
-        var (ort, decode, pipeline, inProcess) = await InProcessAsync(corpus, decoder, preprocessor, cancellationToken);
+        IReadOnlyList<OrtResult> ort;
+        IReadOnlyList<DecodeResult> decode;
+        IReadOnlyList<LevelResult> pipeline;
+        using (model) (ort, decode, pipeline) = await InProcessAsync(model, corpus, decoder, preprocessor, cancellationToken);
         var (batchingOn, soak) = await ServiceAsync("batching-on", settings.MaxBatchSize, corpus.Small, withSoak: true, cancellationToken);
         var (batchingOff, _) = await ServiceAsync("batching-off", 1, corpus.Small, withSoak: false, cancellationToken);
 
@@ -39,7 +49,8 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, TextWriter log)
         var report = new BenchmarkReport(
             new RunInfo(startedAt, clock.Elapsed.TotalSeconds, Environment.ProcessorCount, RuntimeInformation.OSDescription,
                 RuntimeInformation.FrameworkDescription, settings.ModelPath, manifest.Name, settings.Provider, settings.Threads,
-                settings.DecodeThreads, settings.Warmup.TotalSeconds, settings.Duration.TotalSeconds, settings.Soak.TotalSeconds, settings.Quick,
+                settings.DecodeThreads, settings.Warmup.TotalSeconds, settings.Duration.TotalSeconds, settings.ServiceWarmup.TotalSeconds,
+                settings.Soak.TotalSeconds, settings.Quick,
                 new ImagesInfo(corpus.Generated, corpus.Generated ? null : corpus.Folder, Info(corpus.Small), Info(corpus.Large))),
             new ProviderInfo(inProcess.Provider, inProcess.FallbackReason, batchingOn.Mode.Provider, batchingOff.Mode.Provider,
                 batchingOn.FallbackReason ?? batchingOff.FallbackReason),
@@ -48,13 +59,9 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, TextWriter log)
         return report;
     }
 
-    private async Task<(IReadOnlyList<OrtResult>, IReadOnlyList<DecodeResult>, IReadOnlyList<LevelResult>, (string Provider, string? FallbackReason))>
-        InProcessAsync(ImageCorpus corpus, ImageDecoder decoder, Preprocessor preprocessor, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<OrtResult>, IReadOnlyList<DecodeResult>, IReadOnlyList<LevelResult>)>
+        InProcessAsync(OnnxModel model, ImageCorpus corpus, ImageDecoder decoder, Preprocessor preprocessor, CancellationToken cancellationToken)
     {
-        Progress($"loading the model in-process (provider {settings.Provider}, {settings.Threads} intra-op threads)");
-        using var model = LoadModel();
-        Progress($"in-process provider: {model.Provider}{(model.FallbackReason is null ? "" : $" ({model.FallbackReason})")}");
-
         var tensor = new float[model.InputLength];
         using (var image = decoder.Decode(corpus.Small.Jpegs[0])) preprocessor.Fill(image, tensor);
         Progress("raw ONNX Runtime, batch " + string.Join("/", settings.BatchSizes));
@@ -69,7 +76,18 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, TextWriter log)
 
         Progress("in-process pipeline (decode + infer), concurrency " + string.Join("/", settings.ConcurrencyLevels));
         var pipeline = await PipelinePhase.RunAsync(model, corpus.Small, decoder, preprocessor, settings, cancellationToken);
-        return (ort, decode, pipeline, (model.Provider, model.FallbackReason));
+        return (ort, decode, pipeline);
+    }
+
+    private ImageCorpus Images()
+    {
+        if (settings.ImagesFolder is { } folder)
+        {
+            Progress($"reading JPEGs from {folder}");
+            return ImageCorpus.Load(folder);
+        }
+        Progress($"generating {settings.GeneratedSmallImages} JPEGs of {ImageCorpus.SmallWidth}x{ImageCorpus.SmallHeight} and {settings.GeneratedLargeImages} of {ImageCorpus.LargeWidth}x{ImageCorpus.LargeHeight}");
+        return ImageCorpus.Generate(settings.GeneratedSmallImages, settings.GeneratedLargeImages);
     }
 
     private OnnxModel LoadModel()
@@ -81,7 +99,7 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, TextWriter log)
         }
         catch (ModelLoadException e)
         {
-            throw new BenchmarkException($"--model '{settings.ModelPath}': {e.Message}", e);
+            throw new BenchmarkException($"in-process ONNX Runtime session: {e.Message}", e);
         }
     }
 
@@ -92,6 +110,8 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, TextWriter log)
         Progress($"starting the service, {name} (Batching__MaxBatchSize={maxBatchSize})");
         await using var service = await ServiceHost.StartAsync(launch, cancellationToken);
         Progress($"service {name} ready at {service.BaseAddress} (pid {service.ProcessId}, provider {service.Provider}) in {service.StartupTime.TotalSeconds:0.0} s");
+        Progress($"  warming it up: {settings.ServiceWarmup.TotalSeconds:0.#} s at concurrency {settings.SoakConcurrency}, not measured");
+        await HttpPhase.RunLevelAsync(service, images, settings.SoakConcurrency, TimeSpan.Zero, settings.ServiceWarmup, cancellationToken);
         var levels = await HttpPhase.RunAsync(service, images, settings, message => Progress($"  {name} {message}"), cancellationToken);
         SoakResult? soak = null;
         if (withSoak)

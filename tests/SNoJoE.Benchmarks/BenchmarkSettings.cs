@@ -12,6 +12,11 @@ public sealed record BenchmarkSettings
     public required int DecodeThreads { get; init; }
     public required TimeSpan Warmup { get; init; }
     public required TimeSpan Duration { get; init; }
+    /// <summary>
+    /// Unmeasured load on a freshly started service before its levels: its code starts as tier-0 JIT and took
+    /// 10-30 s of load to reach its steady cost per image on 2 shared cores, while the in-process side is already warm.
+    /// </summary>
+    public required TimeSpan ServiceWarmup { get; init; }
     public required TimeSpan Soak { get; init; }
     public required TimeSpan SoakSampleInterval { get; init; }
     public required bool Quick { get; init; }

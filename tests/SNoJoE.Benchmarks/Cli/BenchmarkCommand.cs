@@ -87,6 +87,7 @@ public static class BenchmarkCommand
             DecodeThreads = Environment.ProcessorCount,
             Warmup = TimeSpan.FromSeconds(quick ? Math.Min(0.3, seconds) : Math.Min(3, Math.Max(1, seconds / 4))),
             Duration = TimeSpan.FromSeconds(seconds),
+            ServiceWarmup = TimeSpan.FromSeconds(quick ? Math.Min(0.5, seconds) : Math.Clamp(2 * seconds, 5, 30)),
             Soak = TimeSpan.FromSeconds(soakSeconds),
             SoakSampleInterval = TimeSpan.FromSeconds(Math.Clamp(soakSeconds / 60, 0.25, 5)),
             Quick = quick,

@@ -2,6 +2,7 @@ using SNoJoE.Benchmarks.Images;
 using SNoJoE.Benchmarks.Load;
 using SNoJoE.Benchmarks.Reporting;
 using SNoJoE.Benchmarks.Service;
+using SNoJoE.Benchmarks.Statistics;
 
 namespace SNoJoE.Benchmarks.Phases;
 
@@ -18,30 +19,40 @@ public static class HttpPhase
         {
             var level = await RunLevelAsync(service, images, concurrency, settings.Warmup, settings.Duration, cancellationToken);
             progress($"c={concurrency}: {level.Run.PerSecond:0.0} req/s, p50 {level.Run.Latency.P50Ms:0.0} ms, p99 {level.Run.Latency.P99Ms:0.0} ms, {level.Run.ErrorCount} errors");
-            results.Add(ToResult(level.Run, level.Server));
+            results.Add(level.Result);
         }
         return results;
     }
 
-    public static async Task<(LoadRun Run, ServerTimings? Server)> RunLevelAsync(ServiceHost service, ImageSet images, int concurrency,
+    public static async Task<(LoadRun Run, LevelResult Result)> RunLevelAsync(ServiceHost service, ImageSet images, int concurrency,
         TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken)
     {
         using var client = new ScoreClient(service.BaseAddress, concurrency, RequestTimeout);
         IReadOnlyDictionary<string, double>? before = null, after = null;
+        TimeSpan? serviceCpuAtStart = null, serviceCpuAtEnd = null, clientCpuAtStart = null, clientCpuAtEnd = null;
         int next = -1;
         var options = new LoadOptions(concurrency, warmup, duration, MinSamples: Math.Min(concurrency, 8))
         {
-            AtWindowStart = async () => before = await service.MetricsAsync(cancellationToken),
-            AtWindowEnd = async () => after = await service.MetricsAsync(cancellationToken),
+            AtWindowStart = async () =>
+            {
+                before = await service.MetricsAsync(cancellationToken);
+                (serviceCpuAtStart, clientCpuAtStart) = (CpuTime.Of(service.ProcessId), CpuTime.OfThisProcess());
+            },
+            AtWindowEnd = async () =>
+            {
+                (serviceCpuAtEnd, clientCpuAtEnd) = (CpuTime.Of(service.ProcessId), CpuTime.OfThisProcess());
+                after = await service.MetricsAsync(cancellationToken);
+            },
         };
         var run = await ClosedLoop.RunAsync(options,
             (_, token) => client.ScoreAsync(images.Jpegs[(int)((uint)Interlocked.Increment(ref next) % images.Jpegs.Count)], token),
             cancellationToken);
-        return (run, before is null || after is null ? null : Timings(before, after));
+        var server = before is null || after is null ? null : Timings(before, after);
+        return (run, new LevelResult(run.Concurrency, run.PerSecond, run.Succeeded, run.WindowSeconds, run.Latency, run.ErrorCount, run.Errors,
+            server?.MeanBatchSize, server,
+            CpuTime.MillisecondsPerImage(serviceCpuAtStart, serviceCpuAtEnd, run.Succeeded),
+            CpuTime.MillisecondsPerImage(clientCpuAtStart, clientCpuAtEnd, run.Succeeded)));
     }
-
-    public static LevelResult ToResult(LoadRun run, ServerTimings? server) =>
-        new(run.Concurrency, run.PerSecond, run.Succeeded, run.WindowSeconds, run.Latency, run.ErrorCount, run.Errors, server?.MeanBatchSize, server);
 
     /// <summary>Differences of the service's histograms over the window.</summary>
     public static ServerTimings? Timings(IReadOnlyDictionary<string, double> before, IReadOnlyDictionary<string, double> after)

@@ -1,6 +1,7 @@
 using SNoJoE.Benchmarks.Images;
 using SNoJoE.Benchmarks.Load;
 using SNoJoE.Benchmarks.Reporting;
+using SNoJoE.Benchmarks.Statistics;
 using SNoJoE.Core.Imaging;
 using SNoJoE.Core.Inference;
 
@@ -18,10 +19,11 @@ public static class PipelinePhase
             await using var pipeline = new InProcessPipeline(model, decoder, preprocessor, settings.DecodeThreads, settings.MaxBatchSize);
             int next = -1;
             (long Runs, long Images) atStart = default, atEnd = default;
+            TimeSpan? cpuAtStart = null, cpuAtEnd = null;
             var options = new LoadOptions(concurrency, settings.Warmup, settings.Duration, MinSamples: Math.Min(concurrency, 8))
             {
-                AtWindowStart = () => { atStart = pipeline.Counts; return Task.CompletedTask; },
-                AtWindowEnd = () => { atEnd = pipeline.Counts; return Task.CompletedTask; },
+                AtWindowStart = () => { atStart = pipeline.Counts; cpuAtStart = CpuTime.OfThisProcess(); return Task.CompletedTask; },
+                AtWindowEnd = () => { atEnd = pipeline.Counts; cpuAtEnd = CpuTime.OfThisProcess(); return Task.CompletedTask; },
             };
             var run = await ClosedLoop.RunAsync(options, async (_, token) =>
             {
@@ -30,7 +32,8 @@ public static class PipelinePhase
             }, cancellationToken);
             long runs = atEnd.Runs - atStart.Runs;
             results.Add(new LevelResult(run.Concurrency, run.PerSecond, run.Succeeded, run.WindowSeconds, run.Latency, run.ErrorCount, run.Errors,
-                runs > 0 ? (double)(atEnd.Images - atStart.Images) / runs : null, Server: null));
+                runs > 0 ? (double)(atEnd.Images - atStart.Images) / runs : null, Server: null,
+                CpuMsPerImage: CpuTime.MillisecondsPerImage(cpuAtStart, cpuAtEnd, run.Succeeded)));
         }
         return results;
     }

@@ -27,6 +27,7 @@ public sealed record RunInfo(
     int DecodeThreads,
     double WarmupSeconds,
     double DurationSeconds,
+    double ServiceWarmupSeconds,
     double SoakSeconds,
     bool Quick,
     ImagesInfo Images);
@@ -48,6 +49,8 @@ public sealed record DecodeResult(string Set, int Width, int Height, int Images,
 /// <param name="PerSecond">Images (= requests) finished per second in the window.</param>
 /// <param name="Server">The service's own account of the window (from /metrics); null in-process.</param>
 /// <param name="MeanBatchSize">Images per ONNX Runtime run.</param>
+/// <param name="CpuMsPerImage">CPU time of the process doing the work (this one in-process, the service over HTTP) per image finished in the window.</param>
+/// <param name="ClientCpuMsPerImage">CPU time of the load generator (this process) per request; null in-process.</param>
 public sealed record LevelResult(
     int Concurrency,
     double PerSecond,
@@ -57,7 +60,9 @@ public sealed record LevelResult(
     int Errors,
     IReadOnlyDictionary<string, int> ErrorsByKind,
     double? MeanBatchSize,
-    ServerTimings? Server);
+    ServerTimings? Server,
+    double? CpuMsPerImage = null,
+    double? ClientCpuMsPerImage = null);
 
 /// <summary>Means over the window, from the service's histograms: per image for decode and queue, per batch for inference.</summary>
 public sealed record ServerTimings(int Images, double DecodeMs, double QueueMs, double InferenceMsPerBatch, double MeanBatchSize);
@@ -93,12 +98,15 @@ public sealed record SoakResult(
     double? MaxGrowth,
     IReadOnlyList<RssSample> Samples);
 
+/// <param name="HttpOverPipelineByCpu">CPU ms per image of the in-process pipeline / of the service, at the same best levels:
+/// the efficiency ratio, steadier than throughput where other work shares the cores.</param>
 public sealed record Ratios(
     double? BestHttpPerSecond,
     string? BestHttpAt,
     double? BestPipelinePerSecond,
     int? BestPipelineConcurrency,
     double? HttpOverPipeline,
+    double? HttpOverPipelineByCpu,
     double? BatchingOnOverOffAt16,
     double? BatchingOnOverOffAt64);
 

@@ -50,6 +50,7 @@ public static class ReportTables
         var r0 = report.Ratios;
         ratios.AddRow("HTTP end-to-end / in-process pipeline (best of each)",
             $"{R(r0.HttpOverPipeline)}  ({F(r0.BestHttpPerSecond)} req/s at {r0.BestHttpAt} / {F(r0.BestPipelinePerSecond)} images/s at c={r0.BestPipelineConcurrency})");
+        ratios.AddRow("  the same by CPU: in-process CPU ms/image / service CPU ms/image", R(r0.HttpOverPipelineByCpu));
         ratios.AddRow("batching on / off at c=16", R(r0.BatchingOnOverOffAt16));
         ratios.AddRow("batching on / off at c=64", R(r0.BatchingOnOverOffAt64));
         console.Write(ratios);
@@ -68,14 +69,14 @@ public static class ReportTables
     }
 
     private static Table Levels(string title, bool server) => server
-        ? Table(title, "mode", "conc.", "req/s", "p50 ms", "p90 ms", "p99 ms", "errors", "batch", "decode ms", "queue ms", "infer ms/batch")
-        : Table(title, "mode", "conc.", "images/s", "p50 ms", "p90 ms", "p99 ms", "errors", "batch");
+        ? Table(title, "mode", "conc.", "req/s", "p50 ms", "p90 ms", "p99 ms", "errors", "batch", "CPU ms/img", "decode ms", "queue ms", "infer ms/batch", "client CPU ms")
+        : Table(title, "mode", "conc.", "images/s", "p50 ms", "p90 ms", "p99 ms", "errors", "batch", "CPU ms/img");
 
     private static void AddLevel(Table table, string mode, LevelResult l, bool server)
     {
         var errors = l.Errors == 0 ? "0" : $"{l.Errors} ({string.Join(", ", l.ErrorsByKind.Select(e => $"{e.Key}: {e.Value}"))})";
-        var cells = new List<string> { mode, N(l.Concurrency), F(l.PerSecond), F(l.Latency.P50Ms), F(l.Latency.P90Ms), F(l.Latency.P99Ms), Markup.Escape(errors), F(l.MeanBatchSize) };
-        if (server) cells.AddRange([F(l.Server?.DecodeMs), F(l.Server?.QueueMs), F(l.Server?.InferenceMsPerBatch)]);
+        var cells = new List<string> { mode, N(l.Concurrency), F(l.PerSecond), F(l.Latency.P50Ms), F(l.Latency.P90Ms), F(l.Latency.P99Ms), Markup.Escape(errors), F(l.MeanBatchSize), F(l.CpuMsPerImage) };
+        if (server) cells.AddRange([F(l.Server?.DecodeMs), F(l.Server?.QueueMs), F(l.Server?.InferenceMsPerBatch), F(l.ClientCpuMsPerImage)]);
         table.AddRow(cells.ToArray());
     }
 

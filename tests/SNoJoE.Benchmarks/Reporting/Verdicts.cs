@@ -24,6 +24,7 @@ public static class Verdicts
             bestPipeline?.PerSecond,
             bestPipeline?.Concurrency,
             Ratio.Of(bestHttp.Level?.PerSecond, bestPipeline?.PerSecond),
+            Ratio.Of(bestPipeline?.CpuMsPerImage, bestHttp.Level?.CpuMsPerImage),
             OnOverOff(http, 16),
             OnOverOff(http, 64));
     }
