@@ -12,6 +12,8 @@ public sealed record InferenceSettings
     public int DeviceId { get; init; }
     /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime use one per core.</summary>
     public int IntraOpThreads { get; init; }
+    /// <summary>Let idle intra-op threads busy-wait (lower latency on cores nothing else uses; off by default, as decoding shares them).</summary>
+    public bool AllowSpinning { get; init; }
 
     public static readonly IReadOnlyList<string> Providers = ["auto", "cuda", "cpu"];
 
@@ -25,5 +27,6 @@ public sealed record InferenceSettings
         },
         DeviceId = DeviceId,
         IntraOpThreads = IntraOpThreads,
+        AllowSpinning = AllowSpinning,
     };
 }
