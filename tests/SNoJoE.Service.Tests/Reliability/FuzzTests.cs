@@ -25,7 +25,7 @@ public sealed class FuzzTests(HostileServiceFixture service, ITestOutputHelper o
         var mutator = new Mutator(seed: 20261129);
         var outcomes = new Dictionary<string, int>();
         var crashes = new List<string>();
-        long baseline = ManagedAfterCollection(), peakWorkingSet = Environment.WorkingSet;
+        long baseline = ManagedAfterCollection(), startWorkingSet = Environment.WorkingSet, peakWorkingSet = startWorkingSet;
         var watch = Stopwatch.StartNew();
 
         for (int i = 0; i < DecodeInputs; i++)
@@ -59,7 +59,9 @@ public sealed class FuzzTests(HostileServiceFixture service, ITestOutputHelper o
         Assert.True(crashes.Count == 0, $"{crashes.Count} inputs crashed the decode path:\n{string.Join("\n", crashes.Take(20))}");
         Assert.True(outcomes.GetValueOrDefault("decoded") > 0 && outcomes.Count > 2, "the mutations should give both decodable and broken images");
         Assert.True(growth < 64L * 1024 * 1024, $"the managed heap grew by {growth:N0} bytes over the run");
-        Assert.True(peakWorkingSet < 2L * 1024 * 1024 * 1024, $"peak working set {peakWorkingSet:N0} bytes");
+        // The working set is the whole test process's, which runs other test classes alongside: bound this run's rise, not the total.
+        Assert.True(peakWorkingSet - startWorkingSet < 1536L * 1024 * 1024,
+            $"the working set rose from {startWorkingSet:N0} to {peakWorkingSet:N0} bytes during the run");
     }
 
     [Fact]
