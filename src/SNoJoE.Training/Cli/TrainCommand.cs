@@ -15,6 +15,7 @@ public static class TrainCommand
         var backbone = new Option<string?>("--backbone") { Description = "Pretrained CNN as ONNX (default: ResNet18.onnx of Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1)." };
         var spectralNorm = new Option<string>("--spectral-norm") { Description = "none | conv (SNoJoE) | soft.", DefaultValueFactory = _ => "conv" };
         var coefficient = new Option<double>("--sn-coeff") { Description = "Bound c of soft spectral normalization.", DefaultValueFactory = _ => 3.0 };
+        var initialIterations = new Option<int>("--sn-init-iterations") { Description = "Power iterations on each conv weight before training, so sigma starts converged.", DefaultValueFactory = _ => 300 };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 5 };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var imageSize = new Option<int>("--image-size") { DefaultValueFactory = _ => 224 };
@@ -30,7 +31,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Fine-tune a multi-label classifier with spectral normalization from a pretrained ONNX backbone.")
         {
-            data, output, backbone, spectralNorm, coefficient, epochs, batchSize, imageSize, headWidth, lrBackbone, lrHead, seed, threads,
+            data, output, backbone, spectralNorm, coefficient, initialIterations, epochs, batchSize, imageSize, headWidth, lrBackbone, lrHead, seed, threads,
             maxImages, preprocessing, failOnBad, resume,
         };
         command.SetGuardedAction(async (result, cancellationToken) =>
@@ -42,6 +43,7 @@ public static class TrainCommand
                 BackbonePath = Path.GetFullPath(result.GetValue(backbone) ?? DefaultBackbone.Path),
                 SpectralNorm = SpectralNormOptions.Parse(result.GetValue(spectralNorm)!),
                 SnCoefficient = Positive(result.GetValue(coefficient), "--sn-coeff"),
+                SnInitialIterations = (int)Positive(result.GetValue(initialIterations), "--sn-init-iterations"),
                 Epochs = (int)Positive(result.GetValue(epochs), "--epochs"),
                 BatchSize = (int)Positive(result.GetValue(batchSize) - 1, "--batch-size (at least 2)") + 1,
                 ImageSize = (int)Positive(result.GetValue(imageSize) - 31, "--image-size (at least 32)") + 31,

@@ -11,6 +11,8 @@ public sealed record TrainingOptions
     public required string BackbonePath { get; init; }
     public SpectralNormMode SpectralNorm { get; init; } = SpectralNormMode.Conv;
     public double SnCoefficient { get; init; } = 3.0;
+    /// <summary>Power iterations on each reshaped conv weight before training (see <see cref="Modules.SpectralNormOptions.InitialIterations"/>).</summary>
+    public int SnInitialIterations { get; init; } = 300;
     public int Epochs { get; init; } = 5;
     public int BatchSize { get; init; } = 32;
     public int ImageSize { get; init; } = 224;
@@ -28,12 +30,13 @@ public sealed record TrainingOptions
     public double MinCropScale { get; init; } = 0.5;
     public double MaxCropScale { get; init; } = 1.0;
 
-    public SpectralNormOptions SpectralNormOptions => new(SpectralNorm, SnCoefficient);
+    public SpectralNormOptions SpectralNormOptions => new(SpectralNorm, SnCoefficient) { InitialIterations = SnInitialIterations };
 
     public IReadOnlyDictionary<string, string> Recipe() => new SortedDictionary<string, string>(StringComparer.Ordinal)
     {
         ["spectralNorm"] = SpectralNormOptions.Name(SpectralNorm),
         ["snCoefficient"] = SnCoefficient.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["snInitialIterations"] = SnInitialIterations.ToString(),
         ["epochs"] = Epochs.ToString(),
         ["batchSize"] = BatchSize.ToString(),
         ["imageSize"] = ImageSize.ToString(),
