@@ -38,6 +38,7 @@ public static class CalibrateCommand
                 $"energyThreshold = {result.Threshold:R} (split '{c.Split}', {c.Images} images, requested TPR {c.Tpr}, observed {result.ObservedTpr:F4})"));
             Console.Out.WriteLine("energy quantiles: " + string.Join(", ",
                 c.EnergyQuantiles.Select(q => string.Create(CultureInfo.InvariantCulture, $"{q.Key} {q.Value:G6}"))));
+            if (result.TieWarning is { } tie) Console.Error.WriteLine($"warning: {tie}");
             Console.Out.WriteLine($"manifest updated: {result.ManifestPath}");
             return 0;
         });

@@ -9,7 +9,20 @@ public sealed record CalibrationResult(
     string ManifestPath,
     double Threshold,
     double ObservedTpr,
-    IReadOnlyList<UnreadableImage> Unreadable);
+    IReadOnlyList<UnreadableImage> Unreadable)
+{
+    /// <summary>Observed and requested TPR further apart than this: many images share the energy at the threshold.</summary>
+    public const double TieTolerance = 0.01;
+
+    /// <summary>
+    /// Set when ties at the threshold (a collapsed model gives many images the same energy) make it keep far
+    /// more than the requested fraction: the verdict then lets through whatever collapses the same way.
+    /// </summary>
+    public string? TieWarning => Math.Abs(ObservedTpr - Manifest.Calibration!.Tpr) > TieTolerance
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"the threshold keeps {ObservedTpr * 100:F2}% of the split, not {Manifest.Calibration.Tpr * 100:F2}%: many images share the energy {Threshold:G6} (a collapsed model?); images at that energy are judged in-distribution")
+        : null;
+}
 
 /// <summary>
 /// Sets the manifest's energy threshold so that a requested fraction of the ID split is judged

@@ -113,6 +113,9 @@ public sealed class OodEvaluatorTests : IDisposable
         {
             var first = await Calibrator.RunAsync(new DatasetScorer(model, new DatasetScorerOptions { BatchSize = 3 }), _voc, "val", 0.95);
             Assert.Equal(0.95, first.ObservedTpr, 1e-12); // 19 of 20
+            Assert.Null(first.TieWarning);
+            var collapsed = first with { ObservedTpr = 0.9993 }; // what a model whose energy collapses onto one value gives
+            Assert.StartsWith("the threshold keeps 99.93% of the split, not 95.00%", collapsed.TieWarning);
             var saved = ManifestStore.Load(first.ManifestPath);
             Assert.Equal(first.Threshold, saved.EnergyThreshold);
             Assert.Equal(model.Sha256, saved.Calibration!.ModelSha256);
