@@ -87,7 +87,16 @@ public class VerdictTests
     public async Task Closed_loop_counts_successes_and_errors_by_kind_in_its_window()
     {
         int calls = 0;
-        var run = await ClosedLoop.RunAsync(new LoadOptions(4, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(300), MinSamples: 20),
+        // The window opens only after 8 calls, so at least one finished call per caller lies in the warm-up
+        // whatever the scheduler does on a loaded machine: those must not be counted.
+        var options = new LoadOptions(4, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(300), MinSamples: 20)
+        {
+            AtWindowStart = async () =>
+            {
+                while (Volatile.Read(ref calls) < 8) await Task.Delay(5);
+            },
+        };
+        var run = await ClosedLoop.RunAsync(options,
             async (_, token) =>
             {
                 await Task.Delay(2, token);
