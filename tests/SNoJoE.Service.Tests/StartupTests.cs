@@ -51,7 +51,7 @@ public sealed class StartupTests
     [Fact]
     public async Task An_uncalibrated_model_needs_a_configured_threshold()
     {
-        var path = CopyModel("uncalibrated", manifest => manifest["energyThreshold"] = null);
+        var path = ExportedModel.Shared.CopyWithManifest("uncalibrated", manifest => manifest["energyThreshold"] = null);
         var run = await ServiceProcess.RunToExitAsync($"--Model:Path={path}");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("has no energyThreshold (it was never calibrated): calibrate it, or set Model:EnergyThreshold", run.OneFatalMessage());
@@ -88,7 +88,7 @@ public sealed class StartupTests
     [Fact]
     public async Task The_process_exits_1_with_one_message_for_a_corrupt_model()
     {
-        var path = CopyModel("corrupt", _ => { });
+        var path = ExportedModel.Shared.CopyWithManifest("corrupt", _ => { });
         var garbage = new byte[4096];
         new Random(5).NextBytes(garbage);
         await File.WriteAllBytesAsync(path, garbage);
@@ -120,19 +120,5 @@ public sealed class StartupTests
             var model = await (await client.GetAsync("/model")).ReadJsonAsync<Endpoints.ModelResponse>();
             Assert.Equal("CUDA", model.Provider.InUse);
         }
-    }
-
-    /// <summary>Copies the exported model under a new name with an edited manifest; returns the new .onnx path.</summary>
-    private static string CopyModel(string name, Action<JsonObject> edit)
-    {
-        // Inside the shared model's folder, which is deleted when the test run ends.
-        var directory = Directory.CreateDirectory(Path.Combine(ExportedModel.Shared.Directory, name + "-" + Guid.NewGuid().ToString("N"))).FullName;
-        var onnx = Path.Combine(directory, name + ".onnx");
-        File.Copy(ExportedModel.Shared.OnnxPath, onnx);
-        var manifest = JsonNode.Parse(File.ReadAllText(Path.ChangeExtension(ExportedModel.Shared.OnnxPath, ".json")))!.AsObject();
-        manifest["model"] = name + ".onnx";
-        edit(manifest);
-        File.WriteAllText(Path.ChangeExtension(onnx, ".json"), manifest.ToJsonString());
-        return onnx;
     }
 }

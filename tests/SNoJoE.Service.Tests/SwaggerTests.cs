@@ -44,12 +44,7 @@ public sealed class SwaggerTests(DefaultServiceFixture service) : IClassFixture<
         await File.WriteAllBytesAsync(image, TestImages.Jpeg(42, 160, 120));
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = BrowserFactAttribute.Chromium,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        });
+        await using var browser = await BrowserFactAttribute.LaunchChromiumAsync(playwright);
         var page = await browser.NewPageAsync();
         try
         {
@@ -88,4 +83,13 @@ public sealed class BrowserFactAttribute : FactAttribute
         if (!File.Exists(Chromium) && Environment.GetEnvironmentVariable("CI") != "true")
             Skip = $"{Chromium} is not installed (apt-get install chromium); under CI=true this test fails instead.";
     }
+
+    /// <summary>Debian's Chromium, headless, as every browser test drives it.</summary>
+    public static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright) =>
+        playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        });
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using SNoJoE.Core.Manifest;
 using SNoJoE.Training.Testing;
 
@@ -29,4 +30,20 @@ public sealed class ExportedModel
     public string Directory { get; }
     public string OnnxPath { get; }
     public ModelManifest Manifest { get; }
+
+    /// <summary>
+    /// A copy of the model in a fresh folder inside <see cref="Directory"/> (deleted with it), its manifest
+    /// changed by <paramref name="edit"/>: for tests of what a bad or odd model does.
+    /// </summary>
+    public string CopyWithManifest(string name, Action<JsonObject> edit)
+    {
+        var directory = System.IO.Directory.CreateDirectory(Path.Combine(Directory, $"{name}-{Guid.NewGuid():N}")).FullName;
+        var onnx = Path.Combine(directory, name + ".onnx");
+        File.Copy(OnnxPath, onnx);
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.ChangeExtension(OnnxPath, ".json")))!.AsObject();
+        manifest["model"] = name + ".onnx";
+        edit(manifest);
+        File.WriteAllText(Path.ChangeExtension(onnx, ".json"), manifest.ToJsonString());
+        return onnx;
+    }
 }

@@ -145,12 +145,7 @@ public sealed class GatewayTests(GatewayFixture fixture) : IClassFixture<Gateway
     {
         var swagger = new Uri(fixture.Gateway.Address, "snojoe/swagger").ToString();
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = BrowserFactAttribute.Chromium,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        });
+        await using var browser = await BrowserFactAttribute.LaunchChromiumAsync(playwright);
         var page = await browser.NewPageAsync();
         try
         {

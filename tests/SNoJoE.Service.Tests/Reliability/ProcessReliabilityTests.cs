@@ -184,7 +184,7 @@ public sealed class ProcessReliabilityTests(ITestOutputHelper output)
     [MemberData(nameof(BrokenModels))]
     public async Task A_broken_model_or_a_manifest_that_does_not_match_it_stops_the_start_with_one_message_and_exit_1(string kind, string message)
     {
-        var path = CopyModel(kind, kind switch
+        var path = ExportedModel.Shared.CopyWithManifest(kind, kind switch
         {
             "more-labels" => m => m["labels"]!.AsArray().Add("star"),
             "other-input-size" => m => { m["input"]!["width"] = 32; m["input"]!["height"] = 32; },
@@ -224,18 +224,6 @@ public sealed class ProcessReliabilityTests(ITestOutputHelper output)
             // reset by the server: as good as closed
         }
         return Encoding.ASCII.GetString(answer.ToArray());
-    }
-
-    private static string CopyModel(string name, Action<JsonObject> edit)
-    {
-        var directory = Directory.CreateDirectory(Path.Combine(ExportedModel.Shared.Directory, $"{name}-{Guid.NewGuid():N}")).FullName;
-        var onnx = Path.Combine(directory, name + ".onnx");
-        File.Copy(ExportedModel.Shared.OnnxPath, onnx);
-        var manifest = JsonNode.Parse(File.ReadAllText(Path.ChangeExtension(ExportedModel.Shared.OnnxPath, ".json")))!.AsObject();
-        manifest["model"] = name + ".onnx";
-        edit(manifest);
-        File.WriteAllText(Path.ChangeExtension(onnx, ".json"), manifest.ToJsonString());
-        return onnx;
     }
 
     /// <summary>A body written in small chunks with pauses, as a client on a poor link sends it.</summary>
