@@ -97,9 +97,8 @@ public sealed class EndToEndTests : IDisposable
             if (http) Assert.True((double)level!["clientCpuMsPerImage"]! >= 0, "the client's CPU is read in clock ticks: a short window may see none");
             Assert.Equal(0, (int)level!["errors"]!);
             Assert.True((double)level["latency"]!["p99Ms"]! >= (double)level["latency"]!["p50Ms"]!);
-            // The service's own histograms: a level with few batches in its short --quick window may have none of its own.
-            if (http && ((int)level["concurrency"]! <= 4 || level["server"] is not null))
-                Positive(level, "server.images", "server.decodeMs", "server.inferenceMsPerBatch", "server.meanBatchSize");
+            // The service's own histograms: the window stays open until the service has recorded a batch in it.
+            if (http) Positive(level, "server.images", "server.decodeMs", "server.inferenceMsPerBatch", "server.meanBatchSize");
         }
     }
 

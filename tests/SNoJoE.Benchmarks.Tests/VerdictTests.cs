@@ -113,6 +113,31 @@ public class VerdictTests
     }
 
     [Fact]
+    public async Task Closed_loop_window_stays_open_while_asked_to()
+    {
+        // Like a server that has recorded no batch yet in the window: keep it open for three more looks.
+        int asked = 0, finishedAtFirstAsk = -1, calls = 0;
+        var options = new LoadOptions(2, TimeSpan.Zero, TimeSpan.FromMilliseconds(50), MinSamples: 1)
+        {
+            KeepOpenWhile = () =>
+            {
+                if (Interlocked.Increment(ref asked) == 1) finishedAtFirstAsk = Volatile.Read(ref calls);
+                return Task.FromResult(asked <= 3);
+            },
+        };
+        var run = await ClosedLoop.RunAsync(options, async (_, token) =>
+        {
+            await Task.Delay(5, token);
+            Interlocked.Increment(ref calls);
+            return null;
+        }, CancellationToken.None);
+
+        Assert.Equal(4, asked);
+        Assert.True(finishedAtFirstAsk >= 1, "asked only once MinSamples were in");
+        Assert.True(run.WindowSeconds >= 0.05 + 3 * 0.01, $"window {run.WindowSeconds} s");
+    }
+
+    [Fact]
     public async Task Closed_loop_names_failures_by_exception()
     {
         var run = await ClosedLoop.RunAsync(new LoadOptions(1, TimeSpan.Zero, TimeSpan.FromMilliseconds(50), MinSamples: 1),

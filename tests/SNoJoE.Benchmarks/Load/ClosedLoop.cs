@@ -30,7 +30,8 @@ public static class ClosedLoop
             window.Open(Stopwatch.GetTimestamp());
             await Task.Delay(options.Duration, cancellationToken);
             var giveUp = Stopwatch.GetTimestamp() + Ticks(LongestExtension);
-            while (Volatile.Read(ref window.Finished) < options.MinSamples && Stopwatch.GetTimestamp() < giveUp && !AllEnded(callers))
+            while (Stopwatch.GetTimestamp() < giveUp && !AllEnded(callers)
+                   && (Volatile.Read(ref window.Finished) < options.MinSamples || (options.KeepOpenWhile is { } keepOpen && await keepOpen())))
                 await Task.Delay(10, cancellationToken);
             window.Close(Stopwatch.GetTimestamp());
             if (options.AtWindowEnd is { } atEnd) await atEnd();

@@ -43,6 +43,7 @@ public static class HttpPhase
                 (serviceCpuAtEnd, clientCpuAtEnd) = (CpuTime.Of(service.ProcessId), CpuTime.OfThisProcess());
                 after = await service.MetricsAsync(cancellationToken);
             },
+            KeepOpenWhile = async () => before is not null && Timings(before, await service.MetricsAsync(cancellationToken)) is null,
         };
         var run = await ClosedLoop.RunAsync(options,
             (_, token) => client.ScoreAsync(images.Jpegs[(int)((uint)Interlocked.Increment(ref next) % images.Jpegs.Count)], token),

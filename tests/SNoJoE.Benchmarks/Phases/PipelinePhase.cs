@@ -24,6 +24,7 @@ public static class PipelinePhase
             {
                 AtWindowStart = () => { atStart = pipeline.Counts; cpuAtStart = CpuTime.OfThisProcess(); return Task.CompletedTask; },
                 AtWindowEnd = () => { atEnd = pipeline.Counts; cpuAtEnd = CpuTime.OfThisProcess(); return Task.CompletedTask; },
+                KeepOpenWhile = () => Task.FromResult(pipeline.Counts.Runs == atStart.Runs),
             };
             var run = await ClosedLoop.RunAsync(options, async (_, token) =>
             {
