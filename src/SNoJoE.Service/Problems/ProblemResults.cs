@@ -9,11 +9,11 @@ public static class ProblemResults
 {
     public static ProblemDetails ToProblemDetails(this ProblemException problem, HttpContext context) => new()
     {
-        Type = problem.Type.Uri,
+        Type = problem.Type.UriUnder(context.Request.PathBase),
         Title = problem.Type.Title,
         Status = problem.Type.Status,
         Detail = problem.Message,
-        Instance = context.Request.Path,
+        Instance = context.Request.PathBase.Add(context.Request.Path).Value,
     };
 
     /// <summary>The whole answer is this problem; a 503 also gets Retry-After.</summary>
@@ -35,9 +35,9 @@ public static class ProblemResults
     /// <summary>GET /problems/{slug}: the description behind each problem <c>type</c> URI.</summary>
     public static IEndpointRouteBuilder MapProblemTypes(this IEndpointRouteBuilder app)
     {
-        app.MapGet(ProblemType.BasePath + "{slug}", Results<Ok<ProblemTypeDescription>, NotFound> (string slug) =>
+        app.MapGet(ProblemType.BasePath + "{slug}", Results<Ok<ProblemTypeDescription>, NotFound> (string slug, HttpRequest request) =>
                 ProblemTypes.FindBySlug(slug) is { } t
-                    ? TypedResults.Ok(new ProblemTypeDescription(t.Uri, t.Title, t.Status, t.Description))
+                    ? TypedResults.Ok(new ProblemTypeDescription(t.UriUnder(request.PathBase), t.Title, t.Status, t.Description))
                     : TypedResults.NotFound())
             .WithTags("Problems")
             .WithName("GetProblemType")

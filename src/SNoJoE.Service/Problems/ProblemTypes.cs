@@ -7,6 +7,9 @@ public sealed record ProblemType(string Slug, int Status, string Title, string D
 
     public string Uri => BasePath + Slug;
 
+    /// <summary>The URI as the client reaches it: behind a gateway's path prefix, under that prefix.</summary>
+    public string UriUnder(PathString pathBase) => pathBase.Add(Uri).Value!;
+
     /// <summary>A 503 tells the client when to come back.</summary>
     public bool IsRetryable => Status == StatusCodes.Status503ServiceUnavailable;
 }

@@ -54,14 +54,14 @@ public static class ServiceHttp
         return node;
     }
 
-    /// <summary>Asserts an RFC 9457 answer of the given problem type and returns it.</summary>
-    public static async Task<ProblemDetails> AssertProblemAsync(this HttpResponseMessage response, ProblemType type)
+    /// <summary>Asserts an RFC 9457 answer of the given problem type (its URI under <paramref name="pathBase"/>) and returns it.</summary>
+    public static async Task<ProblemDetails> AssertProblemAsync(this HttpResponseMessage response, ProblemType type, string pathBase = "")
     {
         var body = await response.Content.ReadAsStringAsync();
         Assert.True((int)response.StatusCode == type.Status, $"Expected {type.Status} {type.Slug}, got {(int)response.StatusCode}: {body}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = JsonSerializer.Deserialize<ProblemDetails>(body, JsonSerializerOptions.Web)!;
-        Assert.Equal(type.Uri, problem.Type);
+        Assert.Equal(pathBase + type.Uri, problem.Type);
         Assert.Equal(type.Status, problem.Status);
         Assert.Equal(type.Title, problem.Title);
         Assert.False(string.IsNullOrWhiteSpace(problem.Detail));

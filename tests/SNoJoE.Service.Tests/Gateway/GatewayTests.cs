@@ -82,11 +82,11 @@ public sealed class GatewayTests(GatewayFixture fixture) : IClassFixture<Gateway
     {
         using var http = fixture.ClientFrom("127.0.0.5");
         using var atGateway = await http.PostRawAsync(new byte[ServiceMaxBodyBytes + 64 * 1024 + 1], "image/png", "snojoe/score");
-        var gatewayProblem = await atGateway.AssertProblemAsync(ProblemTypes.BodyTooLarge);
+        var gatewayProblem = await atGateway.AssertProblemAsync(ProblemTypes.BodyTooLarge, pathBase: "/snojoe");
         Assert.Contains("gateway", gatewayProblem.Detail);
 
         using var atService = await http.PostRawAsync(new byte[ServiceMaxBodyBytes + 1], "image/png", "snojoe/score");
-        var serviceProblem = await atService.AssertProblemAsync(ProblemTypes.BodyTooLarge);
+        var serviceProblem = await atService.AssertProblemAsync(ProblemTypes.BodyTooLarge, pathBase: "/snojoe");
         Assert.DoesNotContain("gateway", serviceProblem.Detail);
 
         var refused = await WaitForAsync(() => fixture.Replicas.SelectMany(GatewayFixture.RequestEvents)
@@ -99,7 +99,13 @@ public sealed class GatewayTests(GatewayFixture fixture) : IClassFixture<Gateway
     {
         using var http = fixture.ClientFrom("127.0.0.7");
         using var response = await http.PostRawAsync(TestImages.Png(1), "text/plain", "snojoe/score");
-        await response.AssertProblemAsync(ProblemTypes.UnsupportedMediaType);
+        var problem = await response.AssertProblemAsync(ProblemTypes.UnsupportedMediaType, pathBase: "/snojoe");
+        Assert.Equal("/snojoe/score", problem.Instance);
+
+        // The type URI carries the prefix, so a client behind the gateway can dereference it.
+        var description = JsonNode.Parse(await http.GetStringAsync(problem.Type!.TrimStart('/')))!;
+        Assert.Equal(problem.Type, (string?)description["type"]);
+        Assert.Equal(ProblemTypes.UnsupportedMediaType.Title, (string?)description["title"]);
     }
 
     [NginxFact]
