@@ -14,7 +14,6 @@ FROM ${SDK_IMAGE} AS build
 WORKDIR /src
 # Restore first, from the project files only, so the package layer survives source edits.
 COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props ./
-COPY src/SNoJoE.Training/build/ src/SNoJoE.Training/build/
 COPY src/SNoJoE.Core/SNoJoE.Core.csproj src/SNoJoE.Core/
 COPY src/SNoJoE.Service/SNoJoE.Service.csproj src/SNoJoE.Service/
 RUN dotnet restore src/SNoJoE.Service/SNoJoE.Service.csproj -r linux-x64

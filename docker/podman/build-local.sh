@@ -28,6 +28,11 @@ cp -a "$dotnet_root/dotnet" "$dotnet_root/host" "$dotnet_root/LICENSE.txt" "$wor
 cp -a "$dotnet_root/shared/Microsoft.NETCore.App" "$dotnet_root/shared/Microsoft.AspNetCore.App" "$work/aspnet/dotnet/shared/"
 podman build --network host -t localhost/snojoe-base/aspnet:10.0 -f "$here/aspnet.Containerfile" "$work/aspnet"
 
+# The build container restores from the host's package cache (mounted below). A network that intercepts TLS
+# keeps it from reaching NuGet (NU1301), so restore the service for linux-x64 here first: the cache then holds
+# the linux-x64 runtime packs and the in-container restore needs no network.
+dotnet restore "$repo/src/SNoJoE.Service/SNoJoE.Service.csproj" -r linux-x64
+
 args=(--format docker --pull=never --network host -v "$HOME/.nuget/packages:/root/.nuget/packages"
       --build-arg SDK_IMAGE=localhost/snojoe-base/sdk:10.0 --build-arg ASPNET_IMAGE=localhost/snojoe-base/aspnet:10.0
       --build-arg CPU_IMAGE=localhost/snojoe-base/aspnet:10.0)

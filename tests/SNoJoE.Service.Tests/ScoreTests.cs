@@ -4,7 +4,7 @@ using SNoJoE.Core.Imaging;
 using SNoJoE.Core.Inference;
 using SNoJoE.Core.Scoring;
 using SNoJoE.Service.Tests.Fixtures;
-using SNoJoE.Training.Evaluation;
+using SNoJoE.Evaluation;
 
 namespace SNoJoE.Service.Tests;
 

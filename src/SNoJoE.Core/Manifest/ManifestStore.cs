@@ -1,3 +1,4 @@
+using SNoJoE.Core.IO;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -44,11 +45,7 @@ public static class ManifestStore
     {
         var problems = Validate(manifest);
         if (problems.Count > 0) throw new ManifestException($"Refusing to write an invalid manifest: {string.Join("; ", problems)}");
-        var full = Path.GetFullPath(manifestPath);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temp, JsonSerializer.Serialize(manifest, JsonOptions) + "\n");
-        File.Move(temp, full, overwrite: true);
+        AtomicFile.WriteAllText(manifestPath, JsonSerializer.Serialize(manifest, JsonOptions) + "\n");
     }
 
     public static IReadOnlyList<string> Validate(ModelManifest m)

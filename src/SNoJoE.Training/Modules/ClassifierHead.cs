@@ -1,3 +1,4 @@
+using SNoJoE.Core.Onnx;
 using SNoJoE.Training.Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

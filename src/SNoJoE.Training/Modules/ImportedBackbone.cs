@@ -1,3 +1,4 @@
+using SNoJoE.Core.Onnx;
 using SNoJoE.Training.Onnx;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using SNoJoE.Core.Onnx;
 using SNoJoE.Training.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;

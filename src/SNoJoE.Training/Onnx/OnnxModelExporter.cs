@@ -1,3 +1,5 @@
+using SNoJoE.Core.IO;
+using SNoJoE.Core.Onnx;
 using Google.Protobuf;
 using SNoJoE.Training.Modules;
 
@@ -6,7 +8,7 @@ namespace SNoJoE.Training.Onnx;
 /// <summary>
 /// Writes a trained <see cref="MultiLabelNetwork"/> as one ONNX graph (opset 17, dynamic batch):
 /// input <c>image</c> [N,3,H,W] preprocessed; outputs <c>logits</c> [N,K], <c>joint_energy</c> [N]
-/// (sum of a stable softplus, computed in the graph) and <c>features</c> [N,F] (pooled backbone
+/// (sum of a stable softplus, computed in the graph by <see cref="JointEnergyGraph"/>) and <c>features</c> [N,F] (pooled backbone
 /// output, for Mahalanobis evaluation). Spectrally normalised weights are materialised with the
 /// frozen u and v; BatchNorm layers are kept as BatchNormalization nodes (not folded).
 /// </summary>
@@ -29,7 +31,7 @@ public static class OnnxModelExporter
 
             var features = network.Backbone.Export(writer, ImageInput);
             var logits = network.Head.Export(writer, features);
-            var energy = StableJointEnergy(writer, logits);
+            var energy = JointEnergyGraph.Append(writer, logits);
 
             writer.RenameOutput(logits, LogitsOutput);
             writer.RenameOutput(energy, EnergyOutput);
@@ -39,28 +41,11 @@ public static class OnnxModelExporter
             writer.Output(EnergyOutput, "N");
             writer.Output(FeaturesOutput, "N", network.FeatureCount);
 
-            var model = writer.ToModel("SNoJoE.Training", docString);
-            var full = Path.GetFullPath(path);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            var temp = full + ".tmp-" + Environment.ProcessId;
-            File.WriteAllBytes(temp, model.ToByteArray());
-            File.Move(temp, full, overwrite: true);
+            AtomicFile.WriteAllBytes(path, writer.ToModel("SNoJoE.Training", docString).ToByteArray());
         }
         finally
         {
             if (wasTraining) network.train();
         }
-    }
-
-    /// <summary>sum_k softplus(x_k) with softplus(x) = max(x,0) + log(1 + exp(-|x|)): never overflows.</summary>
-    private static string StableJointEnergy(OnnxGraphWriter writer, string logits)
-    {
-        var positive = writer.Apply("Relu", logits);
-        var negAbs = writer.Apply("Neg", writer.Apply("Abs", logits));
-        var one = writer.Initializer("one", TorchSharp.torch.tensor(1f));
-        var log1pExp = writer.Apply("Log", writer.Apply("Add", one, writer.Apply("Exp", negAbs)));
-        var softplus = writer.Apply("Add", positive, log1pExp);
-        var axes = writer.LongsInitializer("energy_axes", [1]);
-        return writer.Apply("ReduceSum", [softplus, axes], n => n.Int("keepdims", 0));
     }
 }

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Onnx;
+using SNoJoE.Core.Onnx;
 using static TorchSharp.torch;
 
 namespace SNoJoE.Training.Onnx;
@@ -28,31 +29,15 @@ public static class OnnxTensors
     }
 
     public static long[] ToLongs(TensorProto proto) => ToTorch(proto).to_type(ScalarType.Int64).data<long>().ToArray();
+}
 
-    public static TensorProto FromTorch(string name, Tensor value)
+/// <summary>Adds TorchSharp tensors to the TorchSharp-free <see cref="OnnxGraphWriter"/>.</summary>
+public static class OnnxGraphWriterTensors
+{
+    public static string Initializer(this OnnxGraphWriter writer, string hint, Tensor value)
     {
         using var contiguous = value.detach().to_type(ScalarType.Float32).contiguous();
-        var data = contiguous.data<float>().ToArray();
-        var proto = new TensorProto
-        {
-            Name = name,
-            DataType = (int)TensorProto.Types.DataType.Float,
-            RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan())),
-        };
-        proto.Dims.AddRange(value.shape);
-        return proto;
-    }
-
-    public static TensorProto FromLongs(string name, long[] values)
-    {
-        var proto = new TensorProto
-        {
-            Name = name,
-            DataType = (int)TensorProto.Types.DataType.Int64,
-            RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan())),
-        };
-        proto.Dims.Add(values.Length);
-        return proto;
+        return writer.Initializer(hint, contiguous.data<float>().ToArray(), contiguous.shape);
     }
 }
 

@@ -1,3 +1,4 @@
+using SNoJoE.Core.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -37,10 +38,6 @@ public sealed record RunState
 
     public void Save(string runDirectory)
     {
-        Directory.CreateDirectory(runDirectory);
-        var path = StatePath(runDirectory);
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, Json));
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.WriteAllText(StatePath(runDirectory), JsonSerializer.Serialize(this, Json));
     }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using SNoJoE.Core.Datasets;
-using SNoJoE.Core.Evaluation;
+using SNoJoE.Evaluation.Metrics;
 using SNoJoE.Core.Imaging;
 using SNoJoE.Training.Modules;
 using Spectre.Console;

@@ -1,3 +1,4 @@
+using SNoJoE.Core.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -13,9 +14,6 @@ public static class ReportJson
 
     public static async Task WriteAsync(BenchmarkReport report, string path, CancellationToken cancellationToken)
     {
-        var temporary = path + ".tmp";
-        await using (var stream = File.Create(temporary))
-            await JsonSerializer.SerializeAsync(stream, report, Options, cancellationToken);
-        File.Move(temporary, path, overwrite: true);
+        await AtomicFile.WriteAsync(path, stream => JsonSerializer.SerializeAsync(stream, report, Options, cancellationToken));
     }
 }

@@ -1,18 +1,18 @@
 using System.Text.Json.Nodes;
 using SNoJoE.Core.Manifest;
-using SNoJoE.Training.Testing;
 
 namespace SNoJoE.Service.Tests.Fixtures;
 
 /// <summary>
-/// A real model exported by the training project (ResNet18 backbone, untrained head, 64x64 input),
-/// made once per test run in a temporary folder and shared by every test class.
+/// A real ONNX model with a manifest, written by <see cref="TinyOnnx"/> (no TorchSharp; 64x64 input, a 4x4 grid
+/// of colour cells into a linear head, the exported models' stable joint energy), made once per test run in a
+/// temporary folder and shared by every test class.
 /// </summary>
 public sealed class ExportedModel
 {
     public static readonly IReadOnlyList<string> Labels = ["circle", "square", "triangle"];
     public const int ImageSize = 64;
-    /// <summary>Near the energy of an untrained head (K x ln 2 = 2.08), so both verdicts occur.</summary>
+    /// <summary>Just under K x ln 2 = 2.08, the energy of small logits, so both verdicts occur.</summary>
     public const double EnergyThreshold = 2.0;
 
     private static readonly Lazy<ExportedModel> Instance = new(() => new ExportedModel(), LazyThreadSafetyMode.ExecutionAndPublication);
@@ -20,7 +20,8 @@ public sealed class ExportedModel
     private ExportedModel()
     {
         Directory = TestScratch.CreateFolder("service-model");
-        OnnxPath = TestModels.ExportUntrained(Directory, Labels, ImageSize, seed: 7, energyThreshold: EnergyThreshold);
+        OnnxPath = TinyOnnx.Write(Directory, Labels, ImageSize, seed: 7, grid: 4, weightScale: 0.05,
+            energyThreshold: EnergyThreshold, name: "untrained");
         Manifest = ManifestStore.LoadForModel(OnnxPath);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => TestScratch.Delete(Directory);
     }

@@ -1,6 +1,6 @@
 using SNoJoE.Training.Modules;
 using SNoJoE.Training.Onnx;
-using SNoJoE.Training.Testing;
+using SNoJoE.Training.Tests.Fixtures;
 using SNoJoE.Training.Training;
 
 namespace SNoJoE.Training.Tests.Fixtures;

@@ -1,5 +1,5 @@
 using SNoJoE.Core.Datasets;
-using SNoJoE.Core.Evaluation;
+using SNoJoE.Evaluation.Metrics;
 using SNoJoE.Core.Imaging;
 using SNoJoE.Core.Inference;
 using SNoJoE.Core.Manifest;

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Globalization;
+using SNoJoE.Core.Datasets;
+using SNoJoE.Evaluation;
+using SNoJoE.Evaluation.Reports;
+
+namespace SNoJoE.Cli.Commands;
+
+/// <summary>
+/// <c>evaluate --model MODEL.onnx --id VOC_DIR [--id-split test] --ood NAME=FOLDER ... --out DIR</c>:
+/// the papers' OOD protocol, written as report.json, report.md and two plots.
+/// </summary>
+public static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "The exported model (.onnx) with its manifest beside it.", Required = true };
+        var id = new Option<string>("--id") { Description = "The in-distribution VOC folder.", Required = true };
+        var idSplit = new Option<string>("--id-split") { Description = "The ID split to evaluate.", DefaultValueFactory = _ => "test" };
+        var ood = new Option<string[]>("--ood")
+        {
+            Description = "An OOD set: NAME=FOLDER (every image under FOLDER, recursively). Repeat for several sets.",
+            Required = true,
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var output = new Option<string>("--out") { Description = "Report folder (created).", Required = true };
+        var dumpScores = new Option<bool>("--dump-scores") { Description = "Also write scores.csv: every image's scores (path, set, score...)." };
+        var fitSplit = new Option<string>("--fit-split") { Description = "ID split the Mahalanobis class Gaussians are fitted on.", DefaultValueFactory = _ => "train" };
+        var batchSize = new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call.", DefaultValueFactory = _ => 32 };
+        var provider = new Option<string>("--provider") { Description = "ONNX Runtime execution provider: auto (CUDA when usable, else CPU), cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        provider.AcceptOnlyFromAmong([.. EvaluationModel.Providers]);
+
+        var command = new Command("evaluate", "Measure OOD detection (FPR95 / AUROC / AUPR per score and OOD set), ID mAP and the verdicts at the calibrated threshold.")
+        {
+            model, id, idSplit, ood, output, dumpScores, fitSplit, batchSize, provider,
+        };
+        command.SetGuardedAction(async (parse, cancellationToken) =>
+        {
+            IReadOnlyList<OodSetSpec> sets;
+            try { sets = OodSetSpec.ParseAll(parse.GetValue(ood) ?? []); }
+            catch (FormatException e) { throw new CliException(e.Message); }
+            foreach (var set in sets)
+                if (!Directory.Exists(set.Folder)) throw new CliException($"--ood {set.Name}: folder '{set.Folder}' does not exist.");
+            var voc = VocDataset.Open(parse.GetValue(id)!);
+            voc.SplitIds(parse.GetValue(idSplit)!); // a missing split fails before the model is loaded
+            var options = new DatasetScorerOptions { BatchSize = CheckedBatchSize(parse.GetValue(batchSize)) };
+            using var onnx = EvaluationModel.Load(parse.GetValue(model)!, parse.GetValue(provider)!, message => Console.Error.WriteLine($"note: {message}"));
+
+            var result = await new OodEvaluator(onnx, options).RunAsync(new EvaluationRequest
+            {
+                Id = voc,
+                IdSplit = parse.GetValue(idSplit)!,
+                OodSets = sets,
+                FitSplit = parse.GetValue(fitSplit)!,
+            }, cancellationToken);
+            var written = ReportWriter.Write(result, parse.GetValue(output)!, parse.GetValue(dumpScores));
+
+            PrintSummary(result.Report);
+            foreach (var path in written) Console.Out.WriteLine($"wrote {path}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static void PrintSummary(EvaluationReport report)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        Console.Out.WriteLine(string.Create(inv, $"ID {report.Id.Split}: {report.Id.Images} images, mAP {MarkdownReport.Pct(report.Id.MAP)}, TPR at threshold {MarkdownReport.Pct(report.Id.TprAtThreshold)}"));
+        foreach (var set in report.Ood)
+        {
+            var energy = set.Scores.GetValueOrDefault(Core.Scoring.OodScores.JointEnergyName);
+            Console.Out.WriteLine(string.Create(inv,
+                $"OOD {set.Name}: {set.Images} images ({set.Unreadable.Count} unreadable), JointEnergy FPR95 {MarkdownReport.Pct(energy?.Fpr95)} AUROC {MarkdownReport.Pct(energy?.Auroc)} AUPR {MarkdownReport.Pct(energy?.Aupr)}, FPR at threshold {MarkdownReport.Pct(set.FprAtThreshold)}"));
+        }
+        foreach (var note in report.Notes) Console.Out.WriteLine($"note: {note}");
+    }
+
+    private static int CheckedBatchSize(int batchSize) =>
+        batchSize is >= 1 and <= 4096 ? batchSize : throw new CliException($"--batch-size {batchSize} must be in 1..4096.");
+}

@@ -1,0 +1,110 @@
+using System.CommandLine;
+using Spectre.Console;
+using SNoJoE.Synth;
+
+namespace SNoJoE.Cli.Commands;
+
+public static class SynthCommand
+{
+    public static Command Create()
+    {
+        var assets = new Option<string>("--assets") { Description = "Asset folder made by fetch-assets.", Required = true };
+        var output = new Option<string>("--out") { Description = "Data folder to write VOCSynth/, ood-objects/, ood-textures/, contact-sheets/ and manifest.json into.", Required = true };
+        var seed = new Option<int>("--seed") { Description = "Seed: the same assets and seed give byte-identical files.", DefaultValueFactory = _ => 1 };
+        var train = new Option<int>("--train") { Description = "Training scenes.", DefaultValueFactory = _ => 5000 };
+        var val = new Option<int>("--val") { Description = "Validation scenes.", DefaultValueFactory = _ => 1500 };
+        var test = new Option<int>("--test") { Description = "Test scenes.", DefaultValueFactory = _ => 3000 };
+        var ood = new Option<int>("--ood") { Description = "Images in each OOD set (ood-objects and ood-textures).", DefaultValueFactory = _ => 3000 };
+        var workers = new Option<int>("--workers") { Description = "Images generated in parallel (default: one per core); the output does not depend on it.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace data generated earlier in --out." };
+
+        var command = new Command("synth", "Generate the synthetic VOC-like benchmark (VOC layout) with an OOD-objects and an OOD-textures set.")
+        {
+            assets, output, seed, train, val, test, ood, workers, overwrite,
+        };
+        command.SetGuardedAction((result, cancellationToken) =>
+        {
+            var options = new SynthOptions
+            {
+                AssetsDirectory = result.GetValue(assets)!,
+                OutputDirectory = result.GetValue(output)!,
+                Seed = result.GetValue(seed),
+                Train = result.GetValue(train),
+                Val = result.GetValue(val),
+                Test = result.GetValue(test),
+                OodObjects = result.GetValue(ood),
+                OodTextures = result.GetValue(ood),
+                Workers = result.GetValue(workers),
+                Overwrite = result.GetValue(overwrite),
+            };
+            SynthResult? outcome = null;
+            if (AnsiConsole.Profile.Capabilities.Interactive)
+                AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                    .Start(context => outcome = new SynthGenerator(options, new SpectreProgress(context)).Run(cancellationToken));
+            else
+                outcome = new SynthGenerator(options, new PlainProgress()).Run(cancellationToken);
+            Report(outcome!, options);
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    private static void Report(SynthResult result, SynthOptions options)
+    {
+        var manifest = result.Manifest;
+        var table = new Table().AddColumn("class");
+        var splits = manifest.ImagesPerClass.Keys.ToArray();
+        foreach (var split in splits) table.AddColumn(new TableColumn($"{split} images").RightAligned());
+        foreach (var name in manifest.Classes)
+            table.AddRow([name, .. splits.Select(s => manifest.ImagesPerClass[s][name].ToString("N0"))]);
+        AnsiConsole.Write(table);
+        foreach (var split in splits)
+        {
+            var counts = manifest.ImagesPerClass[split].Values.Where(v => v > 0).DefaultIfEmpty(0).ToArray();
+            var objects = manifest.ObjectsPerImage[split];
+            AnsiConsole.WriteLine($"{split}: images per class {counts.Min():N0}..{counts.Max():N0} (max/min {(counts.Min() > 0 ? (double)counts.Max() / counts.Min() : double.NaN):F2}); objects per image {string.Join(", ", objects.Select(kv => $"{kv.Key}: {kv.Value}"))}");
+        }
+        AnsiConsole.WriteLine($"ood-objects: {manifest.OodObjectInstances.Count} distinct non-VOC objects, {manifest.OodObjectInstances.Values.Sum():N0} instances");
+        AnsiConsole.WriteLine($"pictures: {manifest.Pictures.VocEmoji} VOC emoji, {manifest.Pictures.VocStamps} VOC stamps, {manifest.Pictures.OodEmoji} non-VOC emoji, {manifest.Pictures.OodStamps} non-VOC stamps, {manifest.Pictures.Backgrounds} photos, {manifest.Pictures.Textures} textures");
+        foreach (var (name, duration) in result.Durations) AnsiConsole.WriteLine($"  {name}: {duration.TotalSeconds:F1} s");
+        var images = options.Train + options.Val + options.Test + options.OodObjects + options.OodTextures;
+        AnsiConsole.WriteLine($"wall time: {result.Total.TotalSeconds:F1} s for {images:N0} images on {options.Workers} workers ({result.Total.TotalMilliseconds / Math.Max(1, images):F1} ms per image)");
+        AnsiConsole.WriteLine($"written to {Path.GetFullPath(options.OutputDirectory)}; look at contact-sheets/*.png before training");
+    }
+
+    private sealed class SpectreProgress(ProgressContext context) : ISynthProgress
+    {
+        private readonly Dictionary<string, ProgressTask> _tasks = [];
+
+        public void Info(string message) => AnsiConsole.MarkupLineInterpolated($"[grey]{message}[/]");
+
+        public void Start(string set, int total) => _tasks[set] = context.AddTask(set, maxValue: Math.Max(1, total));
+
+        public void Advance(string set) => _tasks[set].Increment(1);
+    }
+
+    /// <summary>Progress as plain lines (every 10%) when the output is not a terminal.</summary>
+    private sealed class PlainProgress : ISynthProgress
+    {
+        private readonly Lock _lock = new();
+        private string _set = "";
+        private int _total, _done;
+
+        public void Info(string message) => Console.WriteLine(message);
+
+        public void Start(string set, int total)
+        {
+            lock (_lock) (_set, _total, _done) = (set, total, 0);
+            Console.WriteLine($"{set}: {total} images");
+        }
+
+        public void Advance(string set)
+        {
+            lock (_lock)
+            {
+                _done++;
+                if (_total >= 10 && _done % (_total / 10) == 0) Console.WriteLine($"{_set}: {_done}/{_total}");
+            }
+        }
+    }
+}

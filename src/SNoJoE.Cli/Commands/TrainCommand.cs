@@ -1,0 +1,70 @@
+using System.CommandLine;
+using SNoJoE.Core.Datasets;
+using SNoJoE.Training.Modules;
+using SNoJoE.Training.Onnx;
+using SNoJoE.Training.Training;
+
+namespace SNoJoE.Cli.Commands;
+
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "VOC folder (JPEGImages/, Annotations/, ImageSets/Main/).", Required = true };
+        var output = new Option<string>("--out") { Description = "Run folder for run.json, checkpoints and history.", Required = true };
+        var backbone = new Option<string?>("--backbone") { Description = "Pretrained CNN as ONNX (default: ResNet18.onnx of Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1)." };
+        var spectralNorm = new Option<string>("--spectral-norm") { Description = "none | conv (SNoJoE) | soft.", DefaultValueFactory = _ => "conv" };
+        var coefficient = new Option<double>("--sn-coeff") { Description = "Bound c of soft spectral normalization.", DefaultValueFactory = _ => 3.0 };
+        var initialIterations = new Option<int>("--sn-init-iterations") { Description = "Power iterations on each conv weight before training, so sigma starts converged.", DefaultValueFactory = _ => 300 };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 5 };
+        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
+        var imageSize = new Option<int>("--image-size") { DefaultValueFactory = _ => 224 };
+        var headWidth = new Option<int>("--head-width") { Description = "Width of the head's hidden layer.", DefaultValueFactory = _ => 1000 };
+        var lrBackbone = new Option<double>("--lr-backbone") { DefaultValueFactory = _ => 1e-5 };
+        var lrHead = new Option<double>("--lr-head") { DefaultValueFactory = _ => 1e-4 };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads") { Description = "TorchSharp threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var maxImages = new Option<int>("--max-train-images") { Description = "Train on at most N images (0 = all).", DefaultValueFactory = _ => 0 };
+        var preprocessing = new Option<string>("--preprocessing") { Description = "bgr-mean (CNTK ResNet18) | rgb-imagenet (torchvision exports).", DefaultValueFactory = _ => "bgr-mean" };
+        var failOnBad = new Option<bool>("--fail-on-bad-samples") { Description = "Stop at the first corrupt image or annotation instead of reporting and skipping it." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (up to --epochs)." };
+
+        var command = new Command("train", "Fine-tune a multi-label classifier with spectral normalization from a pretrained ONNX backbone.")
+        {
+            data, output, backbone, spectralNorm, coefficient, initialIterations, epochs, batchSize, imageSize, headWidth, lrBackbone, lrHead, seed, threads,
+            maxImages, preprocessing, failOnBad, resume,
+        };
+        command.SetGuardedAction(async (result, cancellationToken) =>
+        {
+            var options = new TrainingOptions
+            {
+                DataDirectory = result.GetValue(data)!,
+                RunDirectory = result.GetValue(output)!,
+                BackbonePath = Path.GetFullPath(result.GetValue(backbone) ?? DefaultBackbone.Path),
+                SpectralNorm = SpectralNormOptions.Parse(result.GetValue(spectralNorm)!),
+                SnCoefficient = Positive(result.GetValue(coefficient), "--sn-coeff"),
+                SnInitialIterations = (int)Positive(result.GetValue(initialIterations), "--sn-init-iterations"),
+                Epochs = (int)Positive(result.GetValue(epochs), "--epochs"),
+                BatchSize = (int)Positive(result.GetValue(batchSize) - 1, "--batch-size (at least 2)") + 1,
+                ImageSize = (int)Positive(result.GetValue(imageSize) - 31, "--image-size (at least 32)") + 31,
+                HeadWidth = (int)Positive(result.GetValue(headWidth), "--head-width"),
+                BackboneLearningRate = Positive(result.GetValue(lrBackbone), "--lr-backbone"),
+                HeadLearningRate = Positive(result.GetValue(lrHead), "--lr-head"),
+                Seed = result.GetValue(seed),
+                Threads = (int)Positive(result.GetValue(threads), "--threads"),
+                MaxTrainImages = Math.Max(0, result.GetValue(maxImages)),
+                Preprocessing = result.GetValue(preprocessing)!,
+                BadSamples = result.GetValue(failOnBad) ? BadSamplePolicy.Fail : BadSamplePolicy.Skip,
+            };
+            NetworkFactory.InputFor(options.Preprocessing, options.ImageSize); // validates the preset
+            var state = await new Trainer(options, message => Console.WriteLine(message)).RunAsync(result.GetValue(resume), cancellationToken);
+            var best = state.History[state.BestEpoch - 1];
+            Console.WriteLine($"done: best epoch {state.BestEpoch} (val mAP {best.ValMap:F4}); export with: export --run {options.RunDirectory} --out MODEL.onnx");
+            return 0;
+        });
+        return command;
+    }
+
+    private static double Positive(double value, string name) =>
+        value > 0 && double.IsFinite(value) ? value : throw new CliException($"{name} must be positive.");
+}

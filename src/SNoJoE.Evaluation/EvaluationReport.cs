@@ -1,0 +1,78 @@
+using System.Text.Json.Serialization;
+using SNoJoE.Evaluation.Metrics;
+
+namespace SNoJoE.Evaluation;
+
+/// <summary>
+/// report.json, schema version 1. Metrics are fractions in [0, 1]; a value that is undefined (no
+/// threshold, no annotated image, no decodable OOD image) is null. Fields are only ever added.
+/// </summary>
+public sealed record EvaluationReport
+{
+    public const int CurrentSchemaVersion = 1;
+
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+    public required DateTimeOffset Generated { get; init; }
+    public required ModelSection Model { get; init; }
+    public required ProtocolSection Protocol { get; init; }
+    public required IdSection Id { get; init; }
+    public required IReadOnlyList<OodSection> Ood { get; init; }
+    public required MahalanobisSection Mahalanobis { get; init; }
+    public required IReadOnlyList<string> Notes { get; init; }
+}
+
+public sealed record ModelSection(
+    string Path,
+    string Name,
+    string Sha256,
+    string Provider,
+    IReadOnlyList<string> Labels,
+    double? EnergyThreshold,
+    string? CalibrationSplit,
+    double? CalibrationTpr,
+    string SpectralNorm);
+
+/// <summary>How the numbers were computed: ID positive, FPR at the ROC point whose TPR is nearest <see cref="RecallLevel"/>.</summary>
+public sealed record ProtocolSection(string Positive, double RecallLevel, IReadOnlyList<string> Scores);
+
+public sealed record IdSection
+{
+    public required string Dataset { get; init; }
+    public required string Split { get; init; }
+    /// <summary>Decodable images scored.</summary>
+    public required int Images { get; init; }
+    /// <summary>Of those, images with an annotation (the mAP denominator).</summary>
+    public required int AnnotatedImages { get; init; }
+    [JsonPropertyName("mAP")]
+    public required double? MAP { get; init; }
+    public required IReadOnlyList<LabelAp> PerLabelAp { get; init; }
+    /// <summary>Fraction of ID images with joint energy &gt;= the manifest's threshold.</summary>
+    public required double? TprAtThreshold { get; init; }
+    public required UnreadableSection Unreadable { get; init; }
+}
+
+public sealed record LabelAp(string Label, double? Ap, int Positives);
+
+public sealed record OodSection
+{
+    public required string Name { get; init; }
+    public required string Folder { get; init; }
+    /// <summary>Decodable images scored.</summary>
+    public required int Images { get; init; }
+    /// <summary>Fraction of this set's images with joint energy &gt;= the threshold (wrongly judged in-distribution).</summary>
+    public required double? FprAtThreshold { get; init; }
+    /// <summary>Score name -> metrics; empty when the set has no decodable image.</summary>
+    public required IReadOnlyDictionary<string, OodMetricSet> Scores { get; init; }
+    public required UnreadableSection Unreadable { get; init; }
+}
+
+public sealed record UnreadableSection(int Count, IReadOnlyList<UnreadableFile> Files)
+{
+    public static UnreadableSection From(IReadOnlyList<UnreadableImage> images) =>
+        new(images.Count, images.Select(i => new UnreadableFile(i.Path, i.Reason)).ToArray());
+}
+
+public sealed record UnreadableFile(string Path, string Reason);
+
+/// <summary>Whether the Mahalanobis score was computed, and on what it was fitted.</summary>
+public sealed record MahalanobisSection(bool Fitted, string? FitSplit, int FitImages, int FitRows, int Rank, int FeatureSize, string Note);

@@ -1,0 +1,177 @@
+using System.Security.Cryptography;
+using System.Text;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace SNoJoE.Synth.Assets;
+
+/// <summary>
+/// Everything the generator draws, decoded once: VOC sprites by class, non-VOC sprites, background
+/// photos and textures, plus the asset folder's provenance (assets.json) and a fingerprint of the
+/// files used. Missing emoji are reported, but every VOC class needs at least one sprite.
+/// </summary>
+public sealed class AssetLibrary : IDisposable
+{
+    /// <summary>Sprites are stored at most this large (objects are at most 60% of a 500 px scene's short side).</summary>
+    public const int MaxSpriteSide = 384;
+
+    /// <summary>Photos are stored at most this large on the long side (crops are then resized to 320-500 px).</summary>
+    public const int MaxPhotoSide = 1600;
+
+    /// <summary>Pixels with alpha below this are treated as background when trimming and boxing sprites.</summary>
+    public const byte AlphaThreshold = 32;
+
+    private AssetLibrary(AssetsFile info, IReadOnlyDictionary<string, SpritePool> voc, SpritePool ood,
+        IReadOnlyList<Picture> backgrounds, IReadOnlyList<Picture> textures, string fingerprint, IReadOnlyList<string> warnings)
+    {
+        Info = info;
+        Voc = voc;
+        Ood = ood;
+        Backgrounds = backgrounds;
+        Textures = textures;
+        Fingerprint = fingerprint;
+        Warnings = warnings;
+    }
+
+    public AssetsFile Info { get; }
+    public IReadOnlyDictionary<string, SpritePool> Voc { get; }
+    public SpritePool Ood { get; }
+    public IReadOnlyList<Picture> Backgrounds { get; }
+    public IReadOnlyList<Picture> Textures { get; }
+    public string Fingerprint { get; }
+    public IReadOnlyList<string> Warnings { get; }
+
+    public static AssetLibrary Load(string root, Configuration configuration, EmojiMaps? emoji = null, StampRules? stampRules = null)
+    {
+        if (!Directory.Exists(root)) throw new SynthException($"Asset folder '{root}' does not exist: make it with 'fetch-assets --out {root}'.");
+        var layout = new AssetLayout(Path.GetFullPath(root));
+        var info = AssetsFile.Load(layout.AssetsFile);
+        emoji ??= EmojiMaps.Embedded();
+        stampRules ??= StampRules.Embedded();
+        var warnings = new List<string>();
+
+        // What to load: (relative key, label, kind) per sprite; backgrounds and textures by folder.
+        var spriteSpecs = new List<(string Key, string Label, SpriteKind Kind, bool IsVoc)>();
+        foreach (var (entries, isVoc) in new[] { (emoji.Voc, true), (emoji.Ood, false) })
+            foreach (var e in entries)
+            {
+                var key = $"emoji/{e.File}";
+                if (File.Exists(Path.Combine(layout.Root, key))) spriteSpecs.Add((key, e.Label, SpriteKind.Emoji, isVoc));
+                else warnings.Add($"{key} ({e.Name}) is missing from the asset folder.");
+            }
+        foreach (var relative in AssetLayout.ImageFiles(layout.Stamps))
+        {
+            var use = stampRules.Classify(relative);
+            if (use.Kind == StampUseKind.None) continue;
+            var isVoc = use.Kind == StampUseKind.Voc;
+            spriteSpecs.Add(($"stamps/{relative}", isVoc ? use.VocClass! : StampName(relative), SpriteKind.Stamp, isVoc));
+        }
+        var backgroundKeys = AssetLayout.ImageFiles(layout.Backgrounds).Select(f => $"backgrounds/{f}").ToArray();
+        var textureKeys = AssetLayout.ImageFiles(layout.Textures).Select(f => $"textures/{f}").ToArray();
+        if (backgroundKeys.Length == 0) throw new SynthException($"{layout.Backgrounds} holds no photos.");
+        if (textureKeys.Length == 0) throw new SynthException($"{layout.Textures} holds no textures.");
+
+        var allKeys = spriteSpecs.Select(s => s.Key).Concat(backgroundKeys).Concat(textureKeys).ToArray();
+        var hashes = new string[allKeys.Length];
+        var sprites = new Sprite?[spriteSpecs.Count];
+        var backgrounds = new Picture[backgroundKeys.Length];
+        var textures = new Picture[textureKeys.Length];
+        Parallel.For(0, allKeys.Length, i =>
+        {
+            var key = allKeys[i];
+            var bytes = File.ReadAllBytes(Path.Combine(layout.Root, key));
+            hashes[i] = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            try
+            {
+                if (i < spriteSpecs.Count)
+                {
+                    var spec = spriteSpecs[i];
+                    var image = LoadSprite(bytes, configuration);
+                    sprites[i] = image is null ? null : new Sprite(key, spec.Label, spec.Kind, image);
+                }
+                else if (i < spriteSpecs.Count + backgroundKeys.Length)
+                    backgrounds[i - spriteSpecs.Count] = new Picture(key, LoadPhoto(bytes, configuration));
+                else
+                    textures[i - spriteSpecs.Count - backgroundKeys.Length] = new Picture(key, LoadTexture(bytes, configuration));
+            }
+            catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException)
+            {
+                throw new SynthException($"{Path.Combine(layout.Root, key)}: cannot decode: {e.Message}", e);
+            }
+        });
+        warnings.AddRange(spriteSpecs.Where((_, i) => sprites[i] is null).Select(s => $"{s.Key} is fully transparent; not used."));
+
+        var loaded = sprites.Select((s, i) => (Sprite: s, spriteSpecs[i].IsVoc)).Where(p => p.Sprite is not null).ToArray();
+        var voc = new Dictionary<string, SpritePool>(StringComparer.Ordinal);
+        foreach (var name in VocClasses.Names)
+        {
+            var own = loaded.Where(p => p.IsVoc && p.Sprite!.Label == name).Select(p => p.Sprite!).ToArray();
+            if (own.Length == 0) throw new SynthException($"No picture of the VOC class '{name}' in {layout.Root}: its emoji are missing and no stamp is mapped to it.");
+            voc[name] = Pool(own);
+        }
+        var ood = Pool(loaded.Where(p => !p.IsVoc).Select(p => p.Sprite!));
+        if (ood.Count == 0) throw new SynthException($"No non-VOC object picture in {layout.Root}.");
+
+        var fingerprint = new StringBuilder();
+        foreach (var i in Enumerable.Range(0, allKeys.Length).OrderBy(i => allKeys[i], StringComparer.Ordinal))
+            fingerprint.Append(allKeys[i]).Append('\t').Append(hashes[i]).Append('\n');
+        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fingerprint.ToString())));
+        return new AssetLibrary(info, voc, ood, backgrounds, textures, digest, warnings);
+    }
+
+    /// <summary>"food/fruit/apple_red.png" -> "apple_red".</summary>
+    private static string StampName(string relative) => Path.GetFileNameWithoutExtension(relative);
+
+    private static SpritePool Pool(IEnumerable<Sprite> sprites)
+    {
+        var all = sprites.OrderBy(s => s.Key, StringComparer.Ordinal).ToArray();
+        return new SpritePool(all.Where(s => s.Kind == SpriteKind.Emoji).ToArray(), all.Where(s => s.Kind == SpriteKind.Stamp).ToArray());
+    }
+
+    private static Image<Rgba32>? LoadSprite(byte[] bytes, Configuration configuration)
+    {
+        var image = Image.Load<Rgba32>(configuration, bytes);
+        var bounds = AlphaBounds.Find(image, AlphaThreshold);
+        if (bounds is not { } b)
+        {
+            image.Dispose();
+            return null;
+        }
+        image.Mutate(x =>
+        {
+            x.Crop(b);
+            if (Math.Max(b.Width, b.Height) > MaxSpriteSide)
+                x.Resize(new ResizeOptions { Size = new Size(MaxSpriteSide, MaxSpriteSide), Mode = ResizeMode.Max, Sampler = KnownResamplers.Lanczos3 });
+        });
+        return image;
+    }
+
+    private static Image<Rgb24> LoadPhoto(byte[] bytes, Configuration configuration)
+    {
+        var image = Image.Load<Rgb24>(configuration, bytes);
+        image.Mutate(x =>
+        {
+            x.AutoOrient();
+            var size = x.GetCurrentSize();
+            if (Math.Max(size.Width, size.Height) > MaxPhotoSide)
+                x.Resize(new ResizeOptions { Size = new Size(MaxPhotoSide, MaxPhotoSide), Mode = ResizeMode.Max, Sampler = KnownResamplers.Lanczos3 });
+        });
+        return image;
+    }
+
+    /// <summary>Textures with transparency are flattened onto mid grey.</summary>
+    private static Image<Rgb24> LoadTexture(byte[] bytes, Configuration configuration)
+    {
+        using var rgba = Image.Load<Rgba32>(configuration, bytes);
+        var flat = new Image<Rgb24>(configuration, rgba.Width, rgba.Height, new Rgb24(128, 128, 128));
+        flat.Mutate(x => x.DrawImage(rgba, new Point(0, 0), 1f));
+        return flat;
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in Voc.Values.SelectMany(p => p.All).Concat(Ood.All)) s.Image.Dispose();
+        foreach (var p in Backgrounds.Concat(Textures)) p.Image.Dispose();
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SNoJoE.Synth.Assets;
+using SNoJoE.Synth.Scenes;
+
+namespace SNoJoE.Synth.Writers;
+
+public sealed record SetCounts(int Train, int Val, int Test, int OodObjects, int OodTextures);
+
+public sealed record SpriteCounts(int VocEmoji, int VocStamps, int OodEmoji, int OodStamps, int Backgrounds, int Textures);
+
+public sealed record ManifestAssets(string Fingerprint, IReadOnlyList<AssetSourceInfo> Sources);
+
+/// <summary>
+/// <c>DATA_DIR/manifest.json</c>: what was generated and from what. It holds no timestamps or
+/// timings, so that the same assets and seed give the same bytes.
+/// </summary>
+public sealed record SynthManifest(
+    string Generator,
+    string GeneratorVersion,
+    int Seed,
+    SetCounts Counts,
+    IReadOnlyList<string> Classes,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> ImagesPerClass,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> ObjectsPerImage,
+    IReadOnlyDictionary<string, int> OodObjectInstances,
+    SpriteCounts Pictures,
+    IReadOnlyDictionary<string, string> Layout,
+    string BackgroundSplit,
+    SceneStyle Style,
+    ManifestAssets Assets)
+{
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DictionaryKeyPolicy = null,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions) + "\n");
+
+    public static SynthManifest Load(string path) =>
+        JsonSerializer.Deserialize<SynthManifest>(File.ReadAllText(path), JsonOptions) ?? throw new SynthException($"{path}: empty manifest.");
+}
