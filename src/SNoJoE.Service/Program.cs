@@ -32,6 +32,8 @@ app.UseServiceRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseServiceHttpMetrics();
+app.UseAuthentication();
+app.UseAuthorization();
 
 app.MapScoringApi();
 app.MapModelApi();

@@ -20,7 +20,7 @@ public sealed class SwaggerTests(DefaultServiceFixture service) : IClassFixture<
         Assert.Equal("binary", (string?)content["multipart/form-data"]!["schema"]!["properties"]!["image"]!["format"]);
 
         var responses = score["responses"]!.AsObject();
-        Assert.Equal(["200", "400", "413", "415", "422", "503", "401"], responses.Select(r => r.Key)); // 401 when API keys are configured
+        Assert.Equal(["200", "400", "401", "413", "415", "422", "503"], responses.Select(r => r.Key)); // 401 when API keys are configured
         Assert.NotNull(responses["200"]!["content"]!["application/json"]!["example"]!["verdict"]);
         Assert.Equal("/problems/image-dimensions", (string?)responses["422"]!["content"]!["application/problem+json"]!["example"]!["type"]);
         Assert.NotNull(responses["503"]!["headers"]!["Retry-After"]);

@@ -17,23 +17,22 @@ public static class ScoringApi
 
     public static IEndpointRouteBuilder MapScoringApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/score", ScoreAsync)
+        var scoring = app.MapGroup("")
             .WithTags("Scoring")
-            .WithName("Score")
-            .WithSummary("Scores one image: labels present, joint energy and the in/out-of-distribution verdict.")
-            .WithDescription("Send the image as multipart/form-data field 'image' (what Swagger UI's file picker sends) or as the raw body with Content-Type image/jpeg, image/png, image/webp or image/bmp.")
-            .WithMetadata(new ImageUploadMetadata(Multiple: false))
             .ProducesScoringProblems()
             .RequireApiKey();
 
-        app.MapPost("/score/batch", ScoreBatchAsync)
-            .WithTags("Scoring")
+        scoring.MapPost("/score", ScoreAsync)
+            .WithName("Score")
+            .WithSummary("Scores one image: labels present, joint energy and the in/out-of-distribution verdict.")
+            .WithDescription("Send the image as multipart/form-data field 'image' (what Swagger UI's file picker sends) or as the raw body with Content-Type image/jpeg, image/png, image/webp or image/bmp.")
+            .WithMetadata(new ImageUploadMetadata(Multiple: false));
+
+        scoring.MapPost("/score/batch", ScoreBatchAsync)
             .WithName("ScoreBatch")
             .WithSummary("Scores several images sent as multipart/form-data parts named 'image'; answers in the same order.")
             .WithDescription("One unreadable image gets its own error in its place in the answer; the others are scored.")
-            .WithMetadata(new ImageUploadMetadata(Multiple: true))
-            .ProducesScoringProblems()
-            .RequireApiKey();
+            .WithMetadata(new ImageUploadMetadata(Multiple: true));
 
         return app;
     }

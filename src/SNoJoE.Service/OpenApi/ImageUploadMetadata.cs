@@ -9,7 +9,7 @@ public sealed record ImageUploadMetadata(bool Multiple);
 public static class ScoringOpenApiExtensions
 {
     /// <summary>The problem answers of the scoring endpoints; the filter gives them descriptions and examples.</summary>
-    public static RouteHandlerBuilder ProducesScoringProblems(this RouteHandlerBuilder builder) => builder
+    public static RouteGroupBuilder ProducesScoringProblems(this RouteGroupBuilder builder) => builder
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)

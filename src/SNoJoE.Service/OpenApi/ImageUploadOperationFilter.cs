@@ -74,6 +74,15 @@ public sealed class ImageUploadOperationFilter : IOperationFilter
                 };
             }
         }
+        SortByStatus(operation.Responses);
+    }
+
+    /// <summary>Responses in status order: group-level answers (problems, 401) are otherwise listed before the 200.</summary>
+    private static void SortByStatus(OpenApiResponses responses)
+    {
+        var sorted = responses.OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
+        responses.Clear();
+        foreach (var (status, response) in sorted) responses[status] = response;
     }
 
     private static void SetExample(OpenApiResponse response, string mediaType, JsonNode example)

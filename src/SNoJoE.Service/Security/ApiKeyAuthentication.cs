@@ -1,36 +1,48 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
 using Serilog;
 using SNoJoE.Service.Problems;
 
 namespace SNoJoE.Service.Security;
 
-public static class ApiKeyAuthentication
+/// <summary>
+/// The <c>X-API-Key</c> scheme: when keys are configured a request must carry exactly one accepted key;
+/// when none are, every request is let in. Runs in the authentication middleware, before a body is read;
+/// a refused request gets 401 problem+json with the reason.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyStore store)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    /// <summary>
-    /// The endpoint answers 401 problem+json unless the request carries an accepted <c>X-API-Key</c>,
-    /// when keys are configured; otherwise it is open. Checked before the body is read.
-    /// </summary>
-    public static TBuilder RequireApiKey<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    public const string SchemeName = "ApiKey";
+    public const string PolicyName = "ApiKey";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        builder.AddEndpointFilter(static async (context, next) =>
+        if (!store.Enabled) return Task.FromResult(Success("anonymous"));
+        var presented = Request.Headers[SecurityOptions.ApiKeyHeader];
+        return Task.FromResult(presented.Count switch
         {
-            var http = context.HttpContext;
-            var store = http.RequestServices.GetRequiredService<ApiKeyStore>();
-            if (!store.Enabled) return await next(context);
-
-            var presented = http.Request.Headers[SecurityOptions.ApiKeyHeader];
-            string? failure = presented.Count switch
-            {
-                0 => $"This endpoint needs an API key in the {SecurityOptions.ApiKeyHeader} header.",
-                > 1 => $"Send one {SecurityOptions.ApiKeyHeader} header.",
-                _ => store.IsValid(presented[0]) ? null : $"The {SecurityOptions.ApiKeyHeader} header does not hold an accepted API key.",
-            };
-            if (failure is null) return await next(context);
-
-            http.RequestServices.GetService<IDiagnosticContext>()?.Set("Problem", ProblemTypes.Unauthorized.Slug);
-            http.Response.Headers.WWWAuthenticate = $"ApiKey header=\"{SecurityOptions.ApiKeyHeader}\"";
-            return new ProblemException(ProblemTypes.Unauthorized, failure).ToResult(http);
+            0 => AuthenticateResult.Fail($"This endpoint needs an API key in the {SecurityOptions.ApiKeyHeader} header."),
+            > 1 => AuthenticateResult.Fail($"Send one {SecurityOptions.ApiKeyHeader} header."),
+            _ => store.IsValid(presented[0])
+                ? Success("api-key")
+                : AuthenticateResult.Fail($"The {SecurityOptions.ApiKeyHeader} header does not hold an accepted API key."),
         });
-        if (builder is RouteHandlerBuilder route) route.ProducesProblem(StatusCodes.Status401Unauthorized);
-        return builder;
     }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var outcome = await HandleAuthenticateOnceSafeAsync();
+        var reason = outcome.Failure?.Message ?? $"This endpoint needs an API key in the {SecurityOptions.ApiKeyHeader} header.";
+        Context.RequestServices.GetService<IDiagnosticContext>()?.Set("Problem", ProblemTypes.Unauthorized.Slug);
+        Response.Headers.WWWAuthenticate = $"ApiKey header=\"{SecurityOptions.ApiKeyHeader}\"";
+        await new ProblemException(ProblemTypes.Unauthorized, reason).ToResult(Context).ExecuteAsync(Context);
+    }
+
+    private AuthenticateResult Success(string name) =>
+        AuthenticateResult.Success(new AuthenticationTicket(
+            new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], SchemeName)), SchemeName));
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using SNoJoE.Service.Options;
@@ -16,6 +17,12 @@ public static class SecuritySetup
         services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
         services.AddSingleton<ApiKeyStore>();
         services.AddHostedService<ApiKeyAnnouncement>();
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ApiKeyAuthenticationHandler.PolicyName, policy => policy
+                .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+                .RequireAuthenticatedUser());
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
         {
             kestrel.AddServerHeader = false;
@@ -24,6 +31,15 @@ public static class SecuritySetup
             kestrel.Limits.MaxRequestLineSize = Math.Min(limits.Value.MaxRequestHeadersBytes, 8 * 1024);
         });
         return services;
+    }
+
+    /// <summary>The endpoints answer 401 problem+json unless the API key scheme lets the request in.</summary>
+    public static TBuilder RequireApiKey<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.RequireAuthorization(ApiKeyAuthenticationHandler.PolicyName);
+        if (builder is RouteHandlerBuilder route) route.ProducesProblem(StatusCodes.Status401Unauthorized);
+        if (builder is RouteGroupBuilder group) group.ProducesProblem(StatusCodes.Status401Unauthorized);
+        return builder;
     }
 }
 
