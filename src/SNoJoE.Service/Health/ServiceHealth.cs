@@ -8,6 +8,9 @@ namespace SNoJoE.Service.Health;
 /// <summary>Ready only once the model is loaded and warmed up, and no longer once the service is stopping.</summary>
 public sealed class ModelReadinessCheck(ModelHost host) : IHealthCheck
 {
+    /// <summary>The check's registered name (its results are not logged by the health-check service, see LoggingSetup).</summary>
+    public const string Name = "model";
+
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(host.State switch
         {
@@ -24,7 +27,7 @@ public static class ServiceHealth
 
     public static IServiceCollection AddServiceHealthChecks(this IServiceCollection services)
     {
-        services.AddHealthChecks().AddCheck<ModelReadinessCheck>("model", tags: [ReadyTag]);
+        services.AddHealthChecks().AddCheck<ModelReadinessCheck>(ModelReadinessCheck.Name, tags: [ReadyTag]);
         return services;
     }
 

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Security.Cryptography;
 using SNoJoE.Core.Scoring;
+using SNoJoE.Service.Endpoints;
 using SNoJoE.Service.Tests.Fixtures;
 
 namespace SNoJoE.Service.Tests.BundledModel;
@@ -89,9 +91,37 @@ public sealed class BundledModelTests(BundledModelServiceFixture service) : ICla
     {
         using var response = await service.Client.GetAsync("/model");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.Contains("\"snojoe-resnet18-vocsynth\"", body);
-        Assert.Contains("\"conv\"", body);
-        Assert.Contains("\"tvmonitor\"", body);
+        var model = await response.ReadJsonAsync<ModelResponse>();
+
+        // the file served is the committed one, and it is the file the threshold was calibrated on
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(BundledModelServiceFixture.ModelPath)));
+        Assert.Equal("snojoe-resnet18-vocsynth", model.Name);
+        Assert.Equal("snojoe-resnet18-vocsynth.onnx", model.File);
+        Assert.Equal(sha256, model.Sha256);
+        Assert.NotNull(model.Calibration);
+        Assert.Equal(sha256, model.Calibration!.ModelSha256);
+        Assert.Equal("val", model.Calibration.Split);
+        Assert.Equal(0.95, model.Calibration.Tpr);
+
+        // threshold from the manifest (models/snojoe-resnet18-vocsynth.json), not from configuration
+        Assert.Equal(2.104280471801758, model.EnergyThreshold, 12);
+        Assert.Equal("manifest", model.ThresholdSource);
+        Assert.Equal("conv", model.SpectralNorm.Mode);
+
+        // the 20 VOC classes in their usual order
+        Assert.Equal(
+        [
+            "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
+            "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor",
+        ], model.Labels);
+
+        // the CNTK ResNet18 input: 224x224 stretched bilinearly, BGR, 0-255 minus the channel means
+        Assert.Equal((224, 224), (model.Input.Width, model.Input.Height));
+        Assert.Equal("stretch", model.Input.Resize);
+        Assert.Equal("bilinear", model.Input.Resampler);
+        Assert.Equal("BGR", model.Input.ChannelOrder);
+        Assert.Equal(1f, model.Input.Scale);
+        Assert.Equal([103.06f, 115.90f, 123.15f], model.Input.Mean);
+        Assert.Equal([1f, 1f, 1f], model.Input.Std);
     }
 }

@@ -165,9 +165,9 @@ public sealed class ProcessReliabilityTests(ITestOutputHelper output)
         Assert.True(shutdown < TimeSpan.FromSeconds(25), $"shutdown took {shutdown}");
         Assert.All(statuses, s => Assert.Contains(s, new[] { 200, 503, -1 }));
         Assert.True(statuses.Count(s => s == 200) > completedBeforeSignal, "requests in flight at SIGTERM must complete");
-        // The request log writes 503s as warnings; the health check service logs "unhealthy" at Error by itself.
+        // The request log writes 503s as warnings (readiness probes while loading at Debug), and the health check
+        // service's per-probe "Unhealthy" results of the model check are not logged: no errors at all.
         var errors = service.LogEvents.Where(e => (string?)e["@l"] is "Error" or "Fatal")
-            .Where(e => (string?)e["HealthStatus"] != "Unhealthy")
             .Select(e => e.ToJsonString()).ToArray();
         Assert.True(errors.Length == 0, string.Join("\n", errors));
     }

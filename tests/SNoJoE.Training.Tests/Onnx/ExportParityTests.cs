@@ -49,13 +49,6 @@ public sealed class ExportParityTests(TrainedRunsFixture fixture)
         Assert.True(featureDiff <= 1e-3, $"features differ by {featureDiff}");
     }
 
-    [Fact]
-    public void Graph_energy_is_stable_for_extreme_logits()
-    {
-        // the in-graph softplus must not overflow: compare against the stable scalar formula
-        float[] logits = [-1000f, -90f, 0f, 50f, 90f, 1000f];
-        double expected = logits.Sum(l => EnergyMath.Softplus((double)l));
-        Assert.Equal(expected, EnergyMath.JointEnergy(logits), 3);
-        Assert.True(double.IsFinite(EnergyMath.JointEnergy(logits)));
-    }
+    // The in-graph energy on extreme logits (+-1000, 0, +-1e-8) is run through ONNX Runtime against hand-derived
+    // values in SNoJoE.Core.Tests/Onnx/JointEnergyGraphTests.cs (the test that stood here only called EnergyMath).
 }
