@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SNoJoE.Core.Datasets;
+using SNoJoE.Core.Inference;
 using SNoJoE.Evaluation;
 
 namespace SNoJoE.Cli.Commands;
@@ -16,7 +17,7 @@ public static class CalibrateCommand
         var tpr = new Option<double>("--tpr") { Description = "Fraction of ID images to keep in-distribution (energy >= threshold).", DefaultValueFactory = _ => 0.95 };
         var batchSize = new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call (float32 outputs may differ in the last bits between batch sizes; the threshold is bit-identical for the same batch size).", DefaultValueFactory = _ => 32 };
         var provider = new Option<string>("--provider") { Description = "ONNX Runtime execution provider: auto (CUDA when usable, else CPU), cpu or cuda.", DefaultValueFactory = _ => "auto" };
-        provider.AcceptOnlyFromAmong([.. EvaluationModel.Providers]);
+        provider.AcceptOnlyFromAmong([.. ProviderPreferences.Names]);
 
         var command = new Command("calibrate", "Score an ID split with the exported model and write the energy threshold that keeps --tpr of it into the manifest.")
         {

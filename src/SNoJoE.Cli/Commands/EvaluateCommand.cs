@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SNoJoE.Core.Datasets;
+using SNoJoE.Core.Inference;
 using SNoJoE.Evaluation;
 using SNoJoE.Evaluation.Reports;
 
@@ -29,7 +30,7 @@ public static class EvaluateCommand
         var fitSplit = new Option<string>("--fit-split") { Description = "ID split the Mahalanobis class Gaussians are fitted on.", DefaultValueFactory = _ => "train" };
         var batchSize = new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call.", DefaultValueFactory = _ => 32 };
         var provider = new Option<string>("--provider") { Description = "ONNX Runtime execution provider: auto (CUDA when usable, else CPU), cpu or cuda.", DefaultValueFactory = _ => "auto" };
-        provider.AcceptOnlyFromAmong([.. EvaluationModel.Providers]);
+        provider.AcceptOnlyFromAmong([.. ProviderPreferences.Names]);
 
         var command = new Command("evaluate", "Measure OOD detection (FPR95 / AUROC / AUPR per score and OOD set), ID mAP and the verdicts at the calibrated threshold.")
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SNoJoE.Benchmarks.Reporting;
+using SNoJoE.Core.Inference;
 
 namespace SNoJoE.Benchmarks.Cli;
 
@@ -11,7 +12,7 @@ public static class BenchmarkCommand
     {
         var model = new Option<string?>("--model") { Description = "The exported model (.onnx, manifest beside it). Default: the bundled models/snojoe-resnet18-vocsynth.onnx, found from the repository root." };
         var provider = new Option<string>("--provider") { Description = "ONNX Runtime execution provider, in-process and in the service: auto (CUDA when usable, else CPU), cpu or cuda.", DefaultValueFactory = _ => "auto" };
-        provider.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+        provider.AcceptOnlyFromAmong([.. ProviderPreferences.Names]);
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads, in-process and in the service (Inference:IntraOpThreads).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var duration = new Option<double?>("--duration") { Description = "Seconds measured per figure, after a warm-up (default 10; 0.5 with --quick)." };
         var soak = new Option<double?>("--soak-seconds") { Description = "Length of the memory soak at concurrency 16 (default 300; 3 with --quick)." };
