@@ -1,6 +1,7 @@
 using SNoJoE.Core.Datasets;
 using SNoJoE.Evaluation.Metrics;
 using SNoJoE.Core.Manifest;
+using SNoJoE.Core.Statistics;
 
 namespace SNoJoE.Evaluation;
 
@@ -52,7 +53,7 @@ public static class Calibrator
             Split = split,
             Images = energies.Length,
             Tpr = tpr,
-            EnergyQuantiles = Quantiles.ToDictionary(q => q.Key, q => EnergyCalibration.Quantile(energies, q.Q)),
+            EnergyQuantiles = Quantiles.ToDictionary(q => q.Key, q => Quantile.Of(energies, q.Q)),
             Date = (clock ?? TimeProvider.System).GetUtcNow(),
             ModelSha256 = model.Sha256,
             Data = voc.Root,

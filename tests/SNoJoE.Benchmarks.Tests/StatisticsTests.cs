@@ -4,27 +4,6 @@ namespace SNoJoE.Benchmarks.Tests;
 
 public class StatisticsTests
 {
-    [Theory]
-    [InlineData(0, 1.0)]
-    [InlineData(50, 2.5)]
-    [InlineData(90, 3.7)]
-    [InlineData(99, 3.97)]
-    [InlineData(100, 4.0)]
-    public void Percentiles_interpolate_between_closest_ranks_as_numpy_does(double percentile, double expected) =>
-        Assert.Equal(expected, Percentiles.Of([1, 2, 3, 4], percentile), precision: 10);
-
-    [Fact]
-    public void Percentiles_of_one_value_are_that_value() =>
-        Assert.Equal(7.5, Percentiles.Of([7.5], 99));
-
-    [Fact]
-    public void Percentiles_refuse_no_values_and_out_of_range_percentiles()
-    {
-        Assert.Throws<ArgumentException>(() => Percentiles.Of([], 50));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Percentiles.Of([1], 101));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Percentiles.Of([1], double.NaN));
-    }
-
     [Fact]
     public void Latency_summary_sorts_its_input()
     {

@@ -51,18 +51,6 @@ public sealed class EnergyCalibrationTests
     }
 
     [Fact]
-    public void Quantiles_interpolate_linearly_as_numpy_does()
-    {
-        double[] values = [4, 1, 3, 2];
-        Assert.Equal(2.5, EnergyCalibration.Quantile(values, 0.5), 12);   // np.quantile([1,2,3,4], 0.5)
-        Assert.Equal(1.03, EnergyCalibration.Quantile(values, 0.01), 12); // 1 + 0.03 * (2 - 1)
-        Assert.Equal(3.97, EnergyCalibration.Quantile(values, 0.99), 12);
-        Assert.Equal(1, EnergyCalibration.Quantile(values, 0), 12);
-        Assert.Equal(4, EnergyCalibration.Quantile(values, 1), 12);
-        Assert.Equal(7, EnergyCalibration.Quantile([7], 0.95), 12);
-    }
-
-    [Fact]
     public void Bad_input_is_refused()
     {
         Assert.Throws<ArgumentException>(() => EnergyCalibration.ThresholdForTpr([], 0.95));

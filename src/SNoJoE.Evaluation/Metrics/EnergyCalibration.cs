@@ -18,17 +18,6 @@ public static class EnergyCalibration
         return sorted[keep - 1];
     }
 
-    /// <summary>Linear-interpolated quantile (numpy's default) of the values, q in [0, 1].</summary>
-    public static double Quantile(IReadOnlyList<double> values, double q)
-    {
-        if (values.Count == 0) throw new ArgumentException("No values.", nameof(values));
-        var sorted = values.OrderBy(v => v).ToArray();
-        double position = q * (sorted.Length - 1);
-        int lower = (int)Math.Floor(position);
-        int upper = Math.Min(lower + 1, sorted.Length - 1);
-        return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - lower);
-    }
-
     public static double FractionAtOrAbove(IReadOnlyList<double> values, double threshold)
         => values.Count == 0 ? double.NaN : values.Count(v => v >= threshold) / (double)values.Count;
 }

@@ -1,3 +1,5 @@
+using SNoJoE.Core.Statistics;
+
 namespace SNoJoE.Benchmarks.Statistics;
 
 /// <summary>Distribution of latencies in milliseconds.</summary>
@@ -10,6 +12,6 @@ public sealed record LatencySummary(int Count, double MeanMs, double P50Ms, doub
         var sorted = milliseconds.Order().ToArray();
         if (sorted.Length == 0) return Empty;
         return new LatencySummary(sorted.Length, sorted.Average(),
-            Percentiles.Of(sorted, 50), Percentiles.Of(sorted, 90), Percentiles.Of(sorted, 99), sorted[^1]);
+            Quantile.OfSorted(sorted, 0.50), Quantile.OfSorted(sorted, 0.90), Quantile.OfSorted(sorted, 0.99), sorted[^1]);
     }
 }
