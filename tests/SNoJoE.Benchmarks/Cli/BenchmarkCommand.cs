@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SNoJoE.Benchmarks.Reporting;
+using SNoJoE.Cli.Commands;
 using SNoJoE.Core.Inference;
 
 namespace SNoJoE.Benchmarks.Cli;
@@ -24,28 +25,14 @@ public static class BenchmarkCommand
         {
             model, provider, threads, duration, soak, quick, images, output,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetGuardedAction(async (parse, cancellationToken) =>
         {
-            try
-            {
-                var settings = Settings(parse.GetValue(model), parse.GetValue(provider)!, parse.GetValue(threads), parse.GetValue(duration),
-                    parse.GetValue(soak), parse.GetValue(quick), parse.GetValue(images), parse.GetValue(output)!);
-                var report = await new BenchmarkRunner(settings, Console.Out).RunAsync(cancellationToken);
-                ReportTables.Write(report);
-                Console.Out.WriteLine($"results: {Path.GetFullPath(settings.OutputPath)}");
-                return 0;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                Console.Error.WriteLine("error: cancelled");
-                return 130;
-            }
-            catch (Exception e)
-            {
-                Console.Error.WriteLine($"error: {OneLine(e)}");
-                if (Environment.GetEnvironmentVariable("SNOJOE_DEBUG") == "1") Console.Error.WriteLine(e);
-                return 1;
-            }
+            var settings = Settings(parse.GetValue(model), parse.GetValue(provider)!, parse.GetValue(threads), parse.GetValue(duration),
+                parse.GetValue(soak), parse.GetValue(quick), parse.GetValue(images), parse.GetValue(output)!);
+            var report = await new BenchmarkRunner(settings, Console.Out).RunAsync(cancellationToken);
+            ReportTables.Write(report);
+            Console.Out.WriteLine($"results: {Path.GetFullPath(settings.OutputPath)}");
+            return 0;
         });
         return command;
     }
@@ -101,10 +88,4 @@ public static class BenchmarkCommand
     }
 
     private static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string OneLine(Exception e)
-    {
-        var inner = e is TypeInitializationException { InnerException: { } ie } ? ie : e;
-        return inner.Message.Split('\n', 2)[0].Trim();
-    }
 }
