@@ -2,6 +2,7 @@ using SNoJoE.Core.Statistics;
 using SNoJoE.Core.Datasets;
 using SNoJoE.Evaluation.Metrics;
 using SNoJoE.Core.Manifest;
+using SNoJoE.Core.Statistics;
 
 namespace SNoJoE.Evaluation;
 

@@ -6,17 +6,9 @@ namespace SNoJoE.Evaluation;
 /// <summary>Opens an exported model for calibration and evaluation, with errors a user can act on.</summary>
 public static class EvaluationModel
 {
-    public static readonly IReadOnlyList<string> Providers = ["auto", "cpu", "cuda"];
-
     public static OnnxModel Load(string modelPath, string provider = "auto", Action<string>? log = null)
     {
-        var preference = provider.ToLowerInvariant() switch
-        {
-            "auto" => ProviderPreference.Auto,
-            "cpu" => ProviderPreference.Cpu,
-            "cuda" => ProviderPreference.Cuda,
-            _ => throw new ArgumentException($"Provider '{provider}' is not one of {string.Join(", ", Providers)}."),
-        };
+        var preference = ProviderPreferences.Parse(provider);
         if (!File.Exists(modelPath)) throw new ModelLoadException($"Model file '{modelPath}' does not exist.");
         var manifestPath = ManifestStore.ManifestPathFor(modelPath);
         if (!File.Exists(manifestPath)) throw new ModelLoadException($"The model's manifest '{manifestPath}' does not exist.");

@@ -14,22 +14,12 @@ public static class IdImages
 {
     public static IReadOnlyList<IdImage> Load(VocDataset voc, string split, IReadOnlyList<string> labels)
     {
-        var index = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
+        var multiHot = new MultiHotTargets(labels);
         var images = new List<IdImage>();
         foreach (var id in voc.SplitIds(split))
         {
             var annotationPath = voc.AnnotationPath(id);
-            bool[]? targets = null;
-            if (File.Exists(annotationPath))
-            {
-                targets = new bool[labels.Count];
-                foreach (var o in VocAnnotation.Load(annotationPath).Objects)
-                {
-                    if (!index.TryGetValue(o.Name, out var i))
-                        throw new DatasetException($"{annotationPath}: label '{o.Name}' is not one of the model's labels ({string.Join(", ", labels)}).");
-                    targets[i] = true;
-                }
-            }
+            var targets = File.Exists(annotationPath) ? multiHot.Load(annotationPath) : null;
             images.Add(new IdImage(id, voc.ImagePath(id), targets));
         }
         if (images.Count == 0) throw new DatasetException($"Split '{split}' of {voc.Root} lists no images.");

@@ -17,24 +17,11 @@ public static class ScoringProgress
     public static async Task<T> RunAsync<T>(string description, int total, Func<IProgress<int>, Task<T>> work)
     {
         var stopwatch = Stopwatch.StartNew();
-        T result;
-        if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected)
-        {
-            result = await AnsiConsole.Progress()
-                .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                    new CountColumn(), new ImagesPerSecondColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                .StartAsync(async context =>
-                {
-                    var task = context.AddTask(Markup.Escape(description), maxValue: Math.Max(total, 1));
-                    return await work(new TaskProgress(task));
-                });
-        }
-        else
-        {
-            var plain = new PlainProgress(description, total, stopwatch);
-            result = await work(plain);
-        }
+        var result = await ConsoleProgress.RunAsync(
+            [new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                new CountColumn(), new ImagesPerSecondColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn()],
+            context => work(new TaskProgress(context.AddTask(Markup.Escape(description), maxValue: Math.Max(total, 1)))),
+            () => work(new PlainProgress(description, total, stopwatch)));
         double seconds = stopwatch.Elapsed.TotalSeconds;
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{description}: {total} images in {seconds:F1} s ({Rate(total, seconds)} images/s)"));

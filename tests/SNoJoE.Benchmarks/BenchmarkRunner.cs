@@ -92,7 +92,7 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, TextWriter log)
 
     private OnnxModel LoadModel()
     {
-        var preference = settings.Provider switch { "cpu" => ProviderPreference.Cpu, "cuda" => ProviderPreference.Cuda, _ => ProviderPreference.Auto };
+        var preference = ProviderPreferences.TryParse(settings.Provider) ?? ProviderPreference.Auto;
         try
         {
             return OnnxModel.Load(settings.ModelPath, new InferenceOptions { Provider = preference, IntraOpThreads = settings.Threads });

@@ -10,7 +10,7 @@ public sealed class ProcessTests
     [Fact]
     public async Task The_process_logs_JSON_request_events_without_image_bytes_and_stops_cleanly_on_SIGTERM()
     {
-        await using var service = ServiceProcess.Start($"--Model:Path={ExportedModel.Shared.OnnxPath}");
+        await using var service = TestService.Start($"--Model:Path={ExportedModel.Shared.OnnxPath}");
         using var client = new HttpClient { BaseAddress = await service.WaitUntilListeningAsync() };
         await ServiceFactory.WaitUntilReadyAsync(client);
 

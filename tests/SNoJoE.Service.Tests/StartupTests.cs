@@ -52,7 +52,7 @@ public sealed class StartupTests
     public async Task An_uncalibrated_model_needs_a_configured_threshold()
     {
         var path = ExportedModel.Shared.CopyWithManifest("uncalibrated", manifest => manifest["energyThreshold"] = null);
-        var run = await ServiceProcess.RunToExitAsync($"--Model:Path={path}");
+        var run = await TestService.RunToExitAsync($"--Model:Path={path}");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("has no energyThreshold (it was never calibrated): calibrate it, or set Model:EnergyThreshold", run.OneFatalMessage());
 
@@ -64,7 +64,7 @@ public sealed class StartupTests
     [Fact]
     public async Task The_process_exits_1_with_one_message_for_a_bad_setting()
     {
-        var run = await ServiceProcess.RunToExitAsync("--Batching:MaxDelayMs=-3");
+        var run = await TestService.RunToExitAsync("--Batching:MaxDelayMs=-3");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("Batching:MaxDelayMs must be between 0 and 10000 (got -3)", run.OneFatalMessage());
     }
@@ -72,7 +72,7 @@ public sealed class StartupTests
     [Fact]
     public async Task The_process_exits_1_with_one_message_for_a_setting_of_the_wrong_type()
     {
-        var run = await ServiceProcess.RunToExitAsync("--Batching:MaxBatchSize=sixteen");
+        var run = await TestService.RunToExitAsync("--Batching:MaxBatchSize=sixteen");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("Batching:MaxBatchSize", run.OneFatalMessage());
     }
@@ -80,7 +80,7 @@ public sealed class StartupTests
     [Fact]
     public async Task The_process_exits_1_with_one_message_for_a_missing_model()
     {
-        var run = await ServiceProcess.RunToExitAsync("--Model:Path=/nonexistent/snojoe.onnx");
+        var run = await TestService.RunToExitAsync("--Model:Path=/nonexistent/snojoe.onnx");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("model file not found: Model:Path is '/nonexistent/snojoe.onnx'", run.OneFatalMessage());
     }
@@ -93,7 +93,7 @@ public sealed class StartupTests
         new Random(5).NextBytes(garbage);
         await File.WriteAllBytesAsync(path, garbage);
 
-        var run = await ServiceProcess.RunToExitAsync($"--Model:Path={path}");
+        var run = await TestService.RunToExitAsync($"--Model:Path={path}");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("is not a loadable ONNX model", run.OneFatalMessage());
     }
@@ -102,7 +102,7 @@ public sealed class StartupTests
     [Fact]
     public async Task Provider_cuda_fails_the_start_clearly_unless_CUDA_really_runs()
     {
-        await using var service = ServiceProcess.Start($"--Model:Path={ExportedModel.Shared.OnnxPath}", "--Inference:Provider=cuda");
+        await using var service = TestService.Start($"--Model:Path={ExportedModel.Shared.OnnxPath}", "--Inference:Provider=cuda");
         var exited = service.WaitForExitAsync(TimeSpan.FromSeconds(90));
         var listening = service.WaitUntilListeningAsync();
         await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(90)));

@@ -15,8 +15,7 @@ public static class CalibrateCommand
         var split = new Option<string>("--split") { Description = "The split to calibrate on.", DefaultValueFactory = _ => "val" };
         var tpr = new Option<double>("--tpr") { Description = "Fraction of ID images to keep in-distribution (energy >= threshold).", DefaultValueFactory = _ => 0.95 };
         var batchSize = new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call (float32 outputs may differ in the last bits between batch sizes; the threshold is bit-identical for the same batch size).", DefaultValueFactory = _ => 32 };
-        var provider = new Option<string>("--provider") { Description = "ONNX Runtime execution provider: auto (CUDA when usable, else CPU), cpu or cuda.", DefaultValueFactory = _ => "auto" };
-        provider.AcceptOnlyFromAmong([.. EvaluationModel.Providers]);
+        var provider = ScoringCommandOptions.Provider();
 
         var command = new Command("calibrate", "Score an ID split with the exported model and write the energy threshold that keeps --tpr of it into the manifest.")
         {
@@ -28,8 +27,8 @@ public static class CalibrateCommand
             if (!(wanted > 0 && wanted <= 1)) throw new CliException($"--tpr {wanted.ToString(CultureInfo.InvariantCulture)} must be in (0, 1].");
             var voc = VocDataset.Open(parse.GetValue(data)!);
             voc.SplitIds(parse.GetValue(split)!); // a missing split fails before the model is loaded
-            using var onnx = EvaluationModel.Load(parse.GetValue(model)!, parse.GetValue(provider)!, message => Console.Error.WriteLine($"note: {message}"));
-            var scorer = new DatasetScorer(onnx, new DatasetScorerOptions { BatchSize = CheckedBatchSize(parse.GetValue(batchSize)) });
+            using var onnx = ScoringCommandOptions.LoadModel(parse.GetValue(model)!, parse.GetValue(provider)!);
+            var scorer = new DatasetScorer(onnx, new DatasetScorerOptions { BatchSize = ScoringCommandOptions.CheckedBatchSize(parse.GetValue(batchSize)) });
             var result = await Calibrator.RunAsync(scorer, voc, parse.GetValue(split)!, wanted, cancellationToken: cancellationToken);
 
             var c = result.Manifest.Calibration!;
@@ -44,7 +43,4 @@ public static class CalibrateCommand
         });
         return command;
     }
-
-    private static int CheckedBatchSize(int batchSize) =>
-        batchSize is >= 1 and <= 4096 ? batchSize : throw new CliException($"--batch-size {batchSize} must be in 1..4096.");
 }

@@ -28,8 +28,7 @@ public static class EvaluateCommand
         var dumpScores = new Option<bool>("--dump-scores") { Description = "Also write scores.csv: every image's scores (path, set, score...)." };
         var fitSplit = new Option<string>("--fit-split") { Description = "ID split the Mahalanobis class Gaussians are fitted on.", DefaultValueFactory = _ => "train" };
         var batchSize = new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call.", DefaultValueFactory = _ => 32 };
-        var provider = new Option<string>("--provider") { Description = "ONNX Runtime execution provider: auto (CUDA when usable, else CPU), cpu or cuda.", DefaultValueFactory = _ => "auto" };
-        provider.AcceptOnlyFromAmong([.. EvaluationModel.Providers]);
+        var provider = ScoringCommandOptions.Provider();
 
         var command = new Command("evaluate", "Measure OOD detection (FPR95 / AUROC / AUPR per score and OOD set), ID mAP and the verdicts at the calibrated threshold.")
         {
@@ -44,8 +43,8 @@ public static class EvaluateCommand
                 if (!Directory.Exists(set.Folder)) throw new CliException($"--ood {set.Name}: folder '{set.Folder}' does not exist.");
             var voc = VocDataset.Open(parse.GetValue(id)!);
             voc.SplitIds(parse.GetValue(idSplit)!); // a missing split fails before the model is loaded
-            var options = new DatasetScorerOptions { BatchSize = CheckedBatchSize(parse.GetValue(batchSize)) };
-            using var onnx = EvaluationModel.Load(parse.GetValue(model)!, parse.GetValue(provider)!, message => Console.Error.WriteLine($"note: {message}"));
+            var options = new DatasetScorerOptions { BatchSize = ScoringCommandOptions.CheckedBatchSize(parse.GetValue(batchSize)) };
+            using var onnx = ScoringCommandOptions.LoadModel(parse.GetValue(model)!, parse.GetValue(provider)!);
 
             var result = await new OodEvaluator(onnx, options).RunAsync(new EvaluationRequest
             {
@@ -75,7 +74,4 @@ public static class EvaluateCommand
         }
         foreach (var note in report.Notes) Console.Out.WriteLine($"note: {note}");
     }
-
-    private static int CheckedBatchSize(int batchSize) =>
-        batchSize is >= 1 and <= 4096 ? batchSize : throw new CliException($"--batch-size {batchSize} must be in 1..4096.");
 }

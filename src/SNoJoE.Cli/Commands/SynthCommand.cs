@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using SNoJoE.Evaluation;
 using SNoJoE.Synth;
 
 namespace SNoJoE.Cli.Commands;
@@ -22,7 +23,7 @@ public static class SynthCommand
         {
             assets, output, seed, train, val, test, ood, workers, overwrite,
         };
-        command.SetGuardedAction((result, cancellationToken) =>
+        command.SetGuardedAction(async (result, cancellationToken) =>
         {
             var options = new SynthOptions
             {
@@ -37,14 +38,12 @@ public static class SynthCommand
                 Workers = result.GetValue(workers),
                 Overwrite = result.GetValue(overwrite),
             };
-            SynthResult? outcome = null;
-            if (AnsiConsole.Profile.Capabilities.Interactive)
-                AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                    .Start(context => outcome = new SynthGenerator(options, new SpectreProgress(context)).Run(cancellationToken));
-            else
-                outcome = new SynthGenerator(options, new PlainProgress()).Run(cancellationToken);
-            Report(outcome!, options);
-            return Task.FromResult(0);
+            var outcome = await ConsoleProgress.RunAsync(
+                [new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn()],
+                context => Task.FromResult(new SynthGenerator(options, new SpectreProgress(context)).Run(cancellationToken)),
+                () => Task.FromResult(new SynthGenerator(options, new PlainProgress()).Run(cancellationToken)));
+            Report(outcome, options);
+            return 0;
         });
         return command;
     }

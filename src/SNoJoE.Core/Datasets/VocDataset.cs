@@ -95,7 +95,7 @@ public sealed class VocDataset
     /// <summary>Loads a split's samples with multi-hot targets over <paramref name="labels"/>.</summary>
     public IReadOnlyList<VocSample> LoadSplit(string split, IReadOnlyList<string> labels, BadSamplePolicy policy = BadSamplePolicy.Fail, Action<string>? report = null)
     {
-        var index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
+        var multiHot = new MultiHotTargets(labels);
         var samples = new List<VocSample>();
         foreach (var id in SplitIds(split))
         {
@@ -105,14 +105,7 @@ public sealed class VocDataset
                 if (!File.Exists(imagePath)) throw new DatasetException($"{imagePath}: image listed in split '{split}' is missing.");
                 var annotationPath = AnnotationPath(id);
                 if (!File.Exists(annotationPath)) throw new DatasetException($"{annotationPath}: annotation is missing.");
-                var targets = new bool[labels.Count];
-                foreach (var o in VocAnnotation.Load(annotationPath).Objects)
-                {
-                    if (!index.TryGetValue(o.Name, out var i))
-                        throw new DatasetException($"{annotationPath}: label '{o.Name}' is not one of the model's labels.");
-                    targets[i] = true;
-                }
-                samples.Add(new VocSample(id, imagePath, targets));
+                samples.Add(new VocSample(id, imagePath, multiHot.Load(annotationPath)));
             }
             catch (DatasetException e) when (policy == BadSamplePolicy.Skip)
             {

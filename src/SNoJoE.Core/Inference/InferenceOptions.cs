@@ -9,6 +9,26 @@ public enum ProviderPreference
     Cpu,
 }
 
+/// <summary>The names a user gives a <see cref="ProviderPreference"/> (configuration, command lines): auto, cuda, cpu.</summary>
+public static class ProviderPreferences
+{
+    public static readonly IReadOnlyList<string> Names = ["auto", "cuda", "cpu"];
+
+    /// <summary>The preference named <paramref name="name"/>, in any case; null when it names none.</summary>
+    public static ProviderPreference? TryParse(string? name) => name?.ToLowerInvariant() switch
+    {
+        "auto" => ProviderPreference.Auto,
+        "cuda" => ProviderPreference.Cuda,
+        "cpu" => ProviderPreference.Cpu,
+        _ => null,
+    };
+
+    /// <summary>The preference named <paramref name="name"/>, in any case.</summary>
+    /// <exception cref="ArgumentException">It names none of <see cref="Names"/>.</exception>
+    public static ProviderPreference Parse(string name) =>
+        TryParse(name) ?? throw new ArgumentException($"Provider '{name}' is not one of {string.Join(", ", Names)}.");
+}
+
 public sealed record InferenceOptions
 {
     public ProviderPreference Provider { get; init; } = ProviderPreference.Auto;

@@ -187,9 +187,4 @@ public sealed class OnnxModel : IDisposable
 }
 
 /// <summary>Outputs of one batch, row-major.</summary>
-public sealed record ModelOutputs(int BatchSize, int LabelCount, float[] Logits, float[] Energies, float[]? Features)
-{
-    public ReadOnlySpan<float> LogitsOf(int index) => Logits.AsSpan(index * LabelCount, LabelCount);
-    public ReadOnlySpan<float> FeaturesOf(int index) =>
-        Features is null ? ReadOnlySpan<float>.Empty : Features.AsSpan(index * (Features.Length / BatchSize), Features.Length / BatchSize);
-}
+public sealed record ModelOutputs(int BatchSize, int LabelCount, float[] Logits, float[] Energies, float[]? Features);

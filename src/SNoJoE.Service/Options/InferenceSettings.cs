@@ -15,16 +15,9 @@ public sealed record InferenceSettings
     /// <summary>Let idle intra-op threads busy-wait (lower latency on cores nothing else uses; off by default, as decoding shares them).</summary>
     public bool AllowSpinning { get; init; }
 
-    public static readonly IReadOnlyList<string> Providers = ["auto", "cuda", "cpu"];
-
     public InferenceOptions ToCore() => new()
     {
-        Provider = Provider.ToLowerInvariant() switch
-        {
-            "cuda" => ProviderPreference.Cuda,
-            "cpu" => ProviderPreference.Cpu,
-            _ => ProviderPreference.Auto,
-        },
+        Provider = ProviderPreferences.TryParse(Provider) ?? ProviderPreference.Auto,
         DeviceId = DeviceId,
         IntraOpThreads = IntraOpThreads,
         AllowSpinning = AllowSpinning,

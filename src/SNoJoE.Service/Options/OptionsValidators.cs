@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SNoJoE.Core.Inference;
 using SNoJoE.Core.Manifest;
 
 namespace SNoJoE.Service.Options;
@@ -61,8 +62,8 @@ public sealed class InferenceSettingsValidator : IValidateOptions<InferenceSetti
     {
         var failures = new List<string>();
         const string s = InferenceSettings.Section;
-        if (!InferenceSettings.Providers.Contains(o.Provider?.ToLowerInvariant()))
-            failures.Add($"{s}:Provider must be one of {string.Join(", ", InferenceSettings.Providers)} (got '{o.Provider}')");
+        if (ProviderPreferences.TryParse(o.Provider) is null)
+            failures.Add($"{s}:Provider must be one of {string.Join(", ", ProviderPreferences.Names)} (got '{o.Provider}')");
         Check.Range(failures, $"{s}:DeviceId", o.DeviceId, 0, 64);
         Check.Range(failures, $"{s}:IntraOpThreads", o.IntraOpThreads, 0, 1024);
         return Check.Result(failures);

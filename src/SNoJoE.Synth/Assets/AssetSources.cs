@@ -9,7 +9,7 @@ public sealed record AssetSource(string Name, string Registry, string? Version, 
     public const string Debian = "debian";
 }
 
-/// <summary>The packages of REFERENCE.md section 4.</summary>
+/// <summary>The packages the synthetic benchmark's pictures come from (README, "The synthetic benchmark").</summary>
 public static class AssetSources
 {
     public const string EmojiPackage = "emoji-datasource-google";

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace SNoJoE.Synth.Assets;
 
@@ -18,14 +17,6 @@ public sealed record AssetsFile(int FormatVersion, IReadOnlyList<AssetSourceInfo
 {
     public const int CurrentFormat = 1;
 
-    public static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public static AssetsFile Load(string path)
     {
         if (!File.Exists(path))
@@ -33,7 +24,7 @@ public sealed record AssetsFile(int FormatVersion, IReadOnlyList<AssetSourceInfo
         AssetsFile? file;
         try
         {
-            file = JsonSerializer.Deserialize<AssetsFile>(File.ReadAllText(path), JsonOptions);
+            file = JsonSerializer.Deserialize<AssetsFile>(File.ReadAllText(path), SynthJson.Options);
         }
         catch (JsonException e)
         {
@@ -44,5 +35,5 @@ public sealed record AssetsFile(int FormatVersion, IReadOnlyList<AssetSourceInfo
         return file;
     }
 
-    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions) + "\n");
+    public void Save(string path) => SynthJson.Save(this, path);
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using SNoJoE.Synth.Assets;
 using SNoJoE.Synth.Scenes;
 
@@ -30,17 +29,8 @@ public sealed record SynthManifest(
     SceneStyle Style,
     ManifestAssets Assets)
 {
-    public static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DictionaryKeyPolicy = null,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
-    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions) + "\n");
+    public void Save(string path) => SynthJson.Save(this, path);
 
     public static SynthManifest Load(string path) =>
-        JsonSerializer.Deserialize<SynthManifest>(File.ReadAllText(path), JsonOptions) ?? throw new SynthException($"{path}: empty manifest.");
+        JsonSerializer.Deserialize<SynthManifest>(File.ReadAllText(path), SynthJson.Options) ?? throw new SynthException($"{path}: empty manifest.");
 }

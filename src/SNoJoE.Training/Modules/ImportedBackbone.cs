@@ -29,7 +29,6 @@ public sealed class ImportedBackbone : nn.Module<Tensor, Tensor>
     public int ImportHeight { get; }
     public int ImportWidth { get; }
     public string FeatureName { get; }
-    public IReadOnlyList<GraphStep> Steps => _steps;
     public IEnumerable<SpectralConv2d> Convolutions => _steps.OfType<ConvStep>().Select(s => s.Conv);
     public IEnumerable<BoundedBatchNorm> BatchNorms => _steps.OfType<BatchNormStep>().Select(s => s.Norm);
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SNoJoE.Core.Datasets;
+using SNoJoE.Evaluation;
 using SNoJoE.Evaluation.Metrics;
 using SNoJoE.Core.Imaging;
 using SNoJoE.Training.Modules;
@@ -160,30 +161,29 @@ public sealed class Trainer(TrainingOptions options, Action<string> log)
 
     private static async Task WithProgressAsync(string title, int total, Func<Action<double, double>, Task> body)
     {
-        if (!AnsiConsole.Profile.Capabilities.Interactive)
-        {
-            int done = 0, step = Math.Max(1, total / 10);
-            var clock = Stopwatch.StartNew();
-            await body((loss, rate) =>
-            {
-                done++;
-                if (done % step == 0 || done == total)
-                {
-                    var eta = rate > 0 ? TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / done * (total - done)) : TimeSpan.Zero;
-                    Console.WriteLine($"  {title}: {done}/{total} batches, loss {loss:F4}, {rate:F1} img/s, ETA {eta:mm\\:ss}");
-                }
-            });
-            return;
-        }
-        await AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .StartAsync(async context =>
+        await ConsoleProgress.RunAsync(
+            [new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn()],
+            context =>
             {
                 var task = context.AddTask(title, maxValue: total);
-                await body((loss, rate) =>
+                return body((loss, rate) =>
                 {
                     task.Description = $"{title} loss {loss:F4} {rate:F1} img/s";
                     task.Increment(1);
+                });
+            },
+            () =>
+            {
+                int done = 0, step = Math.Max(1, total / 10);
+                var clock = Stopwatch.StartNew();
+                return body((loss, rate) =>
+                {
+                    done++;
+                    if (done % step == 0 || done == total)
+                    {
+                        var eta = rate > 0 ? TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / done * (total - done)) : TimeSpan.Zero;
+                        Console.WriteLine($"  {title}: {done}/{total} batches, loss {loss:F4}, {rate:F1} img/s, ETA {eta:mm\\:ss}");
+                    }
                 });
             });
     }

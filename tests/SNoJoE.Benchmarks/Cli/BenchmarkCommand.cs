@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using SNoJoE.Benchmarks.Reporting;
+using SNoJoE.Cli.Commands;
+using SNoJoE.Core.Inference;
 
 namespace SNoJoE.Benchmarks.Cli;
 
@@ -11,7 +13,7 @@ public static class BenchmarkCommand
     {
         var model = new Option<string?>("--model") { Description = "The exported model (.onnx, manifest beside it). Default: the bundled models/snojoe-resnet18-vocsynth.onnx, found from the repository root." };
         var provider = new Option<string>("--provider") { Description = "ONNX Runtime execution provider, in-process and in the service: auto (CUDA when usable, else CPU), cpu or cuda.", DefaultValueFactory = _ => "auto" };
-        provider.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+        provider.AcceptOnlyFromAmong([.. ProviderPreferences.Names]);
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads, in-process and in the service (Inference:IntraOpThreads).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var duration = new Option<double?>("--duration") { Description = "Seconds measured per figure, after a warm-up (default 10; 0.5 with --quick)." };
         var soak = new Option<double?>("--soak-seconds") { Description = "Length of the memory soak at concurrency 16 (default 300; 3 with --quick)." };
@@ -23,28 +25,14 @@ public static class BenchmarkCommand
         {
             model, provider, threads, duration, soak, quick, images, output,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetGuardedAction(async (parse, cancellationToken) =>
         {
-            try
-            {
-                var settings = Settings(parse.GetValue(model), parse.GetValue(provider)!, parse.GetValue(threads), parse.GetValue(duration),
-                    parse.GetValue(soak), parse.GetValue(quick), parse.GetValue(images), parse.GetValue(output)!);
-                var report = await new BenchmarkRunner(settings, Console.Out).RunAsync(cancellationToken);
-                ReportTables.Write(report);
-                Console.Out.WriteLine($"results: {Path.GetFullPath(settings.OutputPath)}");
-                return 0;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                Console.Error.WriteLine("error: cancelled");
-                return 130;
-            }
-            catch (Exception e)
-            {
-                Console.Error.WriteLine($"error: {OneLine(e)}");
-                if (Environment.GetEnvironmentVariable("SNOJOE_DEBUG") == "1") Console.Error.WriteLine(e);
-                return 1;
-            }
+            var settings = Settings(parse.GetValue(model), parse.GetValue(provider)!, parse.GetValue(threads), parse.GetValue(duration),
+                parse.GetValue(soak), parse.GetValue(quick), parse.GetValue(images), parse.GetValue(output)!);
+            var report = await new BenchmarkRunner(settings, Console.Out).RunAsync(cancellationToken);
+            ReportTables.Write(report);
+            Console.Out.WriteLine($"results: {Path.GetFullPath(settings.OutputPath)}");
+            return 0;
         });
         return command;
     }
@@ -100,10 +88,4 @@ public static class BenchmarkCommand
     }
 
     private static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string OneLine(Exception e)
-    {
-        var inner = e is TypeInitializationException { InnerException: { } ie } ? ie : e;
-        return inner.Message.Split('\n', 2)[0].Trim();
-    }
 }

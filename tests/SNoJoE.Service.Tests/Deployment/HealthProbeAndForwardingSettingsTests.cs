@@ -10,7 +10,7 @@ public sealed class HealthProbeAndForwardingSettingsTests
     [Fact]
     public async Task The_probe_exits_0_for_a_ready_service_1_when_nothing_answers_and_2_for_a_bad_argument()
     {
-        await using var service = ServiceProcess.Start($"--Model:Path={ExportedModel.Shared.OnnxPath}");
+        await using var service = TestService.Start($"--Model:Path={ExportedModel.Shared.OnnxPath}");
         var address = await service.WaitUntilListeningAsync();
         using (var client = new HttpClient { BaseAddress = address }) await ServiceFactory.WaitUntilReadyAsync(client);
         var port = address.Port.ToString();
@@ -29,7 +29,7 @@ public sealed class HealthProbeAndForwardingSettingsTests
     [Fact]
     public async Task A_malformed_proxy_network_stops_the_start_with_one_line_naming_the_setting()
     {
-        var run = await ServiceProcess.RunToExitAsync($"--Model:Path={ExportedModel.Shared.OnnxPath}",
+        var run = await TestService.RunToExitAsync($"--Model:Path={ExportedModel.Shared.OnnxPath}",
             "--Forwarding:KnownNetworks:0=10.0.0.0/33", "--Forwarding:KnownProxies:0=gateway");
         Assert.Equal(1, run.ExitCode);
         var message = run.OneFatalMessage();

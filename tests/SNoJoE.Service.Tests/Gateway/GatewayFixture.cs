@@ -37,7 +37,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     private async Task StartAsync()
     {
         for (var i = 0; i < 2; i++)
-            _replicas.Add(ServiceProcess.Start($"--Model:Path={ExportedModel.Shared.OnnxPath}", $"--Forwarding:KnownProxies:0={Proxy}"));
+            _replicas.Add(TestService.Start($"--Model:Path={ExportedModel.Shared.OnnxPath}", $"--Forwarding:KnownProxies:0={Proxy}"));
         var addresses = new List<Uri>();
         foreach (var replica in _replicas)
         {

@@ -18,7 +18,7 @@ public sealed class ProcessReliabilityTests(ITestOutputHelper output)
     [Fact]
     public async Task The_real_server_answers_the_whole_corpus_slow_clients_and_oversized_headers_and_keeps_serving()
     {
-        await using var service = ServiceProcess.Start(CorpusArguments());
+        await using var service = TestService.Start(CorpusArguments());
         var address = await service.WaitUntilListeningAsync();
         using var client = new HttpClient { BaseAddress = address };
         await ServiceFactory.WaitUntilReadyAsync(client);
@@ -93,7 +93,7 @@ public sealed class ProcessReliabilityTests(ITestOutputHelper output)
     [Fact]
     public async Task SIGTERM_under_load_turns_readiness_false_at_once_finishes_accepted_requests_and_exits_0()
     {
-        await using var service = ServiceProcess.Start($"--Model:Path={ExportedModel.Shared.OnnxPath}",
+        await using var service = TestService.Start($"--Model:Path={ExportedModel.Shared.OnnxPath}",
             "--Batching:MaxBatchSize=4", "--Batching:QueueCapacity=1024", "--Inference:IntraOpThreads=1", "--shutdownTimeoutSeconds=25");
         var address = await service.WaitUntilListeningAsync();
         using var client = new HttpClient { BaseAddress = address };
@@ -197,7 +197,7 @@ public sealed class ProcessReliabilityTests(ITestOutputHelper output)
         }
         if (kind == "not-onnx") await File.WriteAllBytesAsync(path, TestImages.Png(1));
 
-        var run = await ServiceProcess.RunToExitAsync($"--Model:Path={path}");
+        var run = await TestService.RunToExitAsync($"--Model:Path={path}");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains(message, run.OneFatalMessage());
     }

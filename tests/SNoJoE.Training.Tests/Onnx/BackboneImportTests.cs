@@ -14,7 +14,7 @@ public sealed class BackboneImportTests
         var path = DefaultBackbone.Path;
         var backbone = OnnxBackboneImporter.Import(path, new SpectralNormOptions(SpectralNormMode.None));
         backbone.eval();
-        Assert.Equal(22, backbone.Convolutions.Count()); // every Conv of the CNTK export (REFERENCE.md section 3)
+        Assert.Equal(22, backbone.Convolutions.Count()); // every Conv of the CNTK export
         var random = new Random(11);
         var input = new float[3 * 224 * 224];
         for (int i = 0; i < input.Length; i++) input[i] = (float)(random.NextDouble() * 255 - 120);

@@ -1,0 +1,36 @@
+using System.Text.Json.Nodes;
+
+namespace SNoJoE.Service.Tests.Fixtures;
+
+/// <summary>The service of this output folder run as its own process (<see cref="ServiceProcess"/>): on the CPU, in Production.</summary>
+public static class TestService
+{
+    public static ServiceProcess Start(params string[] arguments) =>
+        new(Path.Combine(AppContext.BaseDirectory, "SNoJoE.Service.dll"), ["--Inference:Provider=cpu", .. arguments],
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
+
+    /// <summary>Starts the service and waits until it exits by itself.</summary>
+    public static async Task<ProcessRun> RunToExitAsync(params string[] arguments)
+    {
+        await using var service = Start(arguments);
+        return new ProcessRun(await service.WaitForExitAsync(TimeSpan.FromSeconds(90)), service.Output);
+    }
+}
+
+public sealed record ProcessRun(int ExitCode, string Output)
+{
+    /// <summary>The single fatal log event (CLEF JSON lines), with no stack trace anywhere in the output.</summary>
+    public string OneFatalMessage()
+    {
+        Assert.DoesNotContain("   at ", Output);
+        var fatal = Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(line => line.StartsWith('{'))
+            .Select(line => JsonNode.Parse(line)!)
+            .Where(e => (string?)e["@l"] == "Fatal")
+            .Select(e => (string)e["@m"]!)
+            .ToArray();
+        Assert.True(fatal.Length == 1, $"expected one fatal event, got {fatal.Length}:\n{Output}");
+        Assert.StartsWith("SNoJoE.Service cannot start: ", fatal[0]);
+        return fatal[0];
+    }
+}
