@@ -1,23 +1,21 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using SNoJoE.Core.Imaging;
 using SNoJoE.Core.Inference;
+using SNoJoE.Core.Pipeline;
 
 namespace SNoJoE.Evaluation;
 
 /// <summary>
 /// Runs a list of image files through the serving path: <see cref="ImageDecoder"/> and
-/// <see cref="Preprocessor"/> (in parallel, into a pooled batch buffer), then batched
-/// <see cref="OnnxModel.Run(Memory{float}, int, Memory{float}, Memory{float}, Memory{float})"/>.
-/// Decoding of the next batches overlaps inference of the current one. Outcomes come back in
-/// input order; batches are fixed slices of the input, so the same list gives the same batches
-/// (and bit-identical outputs) every time.
+/// <see cref="Preprocessor"/> in Core's ordered decode stage (<see cref="OrderedStage"/>, in parallel, into
+/// pooled buffers), then the service's <see cref="BatchCoalescer{TOutput}"/> in front of the model.
+/// Decoding of the next batch overlaps inference of the current one. Outcomes come back in input order.
+/// Batches are always full (<see cref="BatchingPolicy.FullBatches"/>): consecutive readable images in
+/// groups of <see cref="DatasetScorerOptions.BatchSize"/>, so the same list gives the same batches (and
+/// bit-identical outputs) every time.
 /// </summary>
 public sealed class DatasetScorer
 {
-    private const int PreparedBatchesAhead = 2;
-
     private readonly OnnxModel _model;
     private readonly DatasetScorerOptions _options;
     private readonly ImageDecoder _decoder;
@@ -56,127 +54,92 @@ public sealed class DatasetScorer
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         if (paths.Count == 0) yield break;
-        int batchSize = _options.BatchSize, labels = _model.LabelCount, featureSize = ReturnsFeatures ? _model.FeatureSize : 0;
-        var logits = new float[batchSize * labels];
-        var energies = new float[batchSize];
-        var features = new float[batchSize * featureSize];
-
+        int batchSize = _options.BatchSize;
+        // Two batches in the coalescer: the next one fills while the current one runs. The queue can hold them
+        // all, so submitting never meets a full queue.
+        int inFlightLimit = 2 * batchSize;
+        await using var coalescer = new BatchCoalescer<ImageOutput>(
+            ModelBatchRunner.For(_model, batchSize, ReturnsFeatures), BatchingPolicy.FullBatches(batchSize, queueCapacity: inFlightLimit));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var channel = Channel.CreateBounded<PreparedBatch>(new BoundedChannelOptions(PreparedBatchesAhead) { SingleReader = true, SingleWriter = true });
-        var producer = Task.Run(() => ProduceAsync(paths, channel.Writer, stop.Token), CancellationToken.None);
+        var waiting = new Queue<PendingOutcome>();
+        int inFlight = 0, unreported = 0;
         try
         {
-            await foreach (var batch in channel.Reader.ReadAllAsync(stop.Token))
+            var decoded = OrderedStage.RunAsync(paths.Count, (index, _) => Decode(index, paths[index], coalescer.Buffers),
+                _options.DecodeThreads, ahead: batchSize, discard: image => ReturnBuffer(image, coalescer.Buffers), stop.Token);
+            await foreach (var image in decoded.ConfigureAwait(false))
             {
-                try
+                if (image.Input is { } input)
                 {
-                    if (batch.Decoded > 0)
-                        _model.Run(batch.Input.AsMemory(0, batch.Decoded * _model.InputLength), batch.Decoded, logits, energies,
-                            featureSize > 0 ? features : Memory<float>.Empty);
-                    for (int i = 0, row = 0; i < batch.Count; i++)
-                    {
-                        int index = batch.Start + i;
-                        if (batch.Errors[i] is { } reason)
-                        {
-                            yield return new UnreadableImage(index, paths[index], reason);
-                            continue;
-                        }
-                        yield return new ScoredImage(index, paths[index],
-                            logits.AsSpan(row * labels, labels).ToArray(),
-                            energies[row],
-                            featureSize > 0 ? features.AsSpan(row * featureSize, featureSize).ToArray() : null);
-                        row++;
-                    }
-                    progress?.Report(batch.Count);
+                    waiting.Enqueue(new PendingOutcome(image.Index, null, coalescer.ScheduleAsync(input, stop.Token)));
+                    inFlight++;
                 }
-                finally
+                else waiting.Enqueue(new PendingOutcome(image.Index, image.Error, null));
+
+                while (waiting.TryPeek(out var head) && (head.Output is null or { IsCompleted: true } || inFlight >= inFlightLimit))
                 {
-                    ArrayPool<float>.Shared.Return(batch.Input);
+                    waiting.Dequeue();
+                    if (head.Output is not null) inFlight--;
+                    yield return await ToOutcomeAsync(head, paths).ConfigureAwait(false);
+                    if (++unreported == batchSize) { progress?.Report(unreported); unreported = 0; }
                 }
             }
-            await producer; // surfaces a producer failure
+            coalescer.Complete(); // runs the last, partial batch
+            while (waiting.TryDequeue(out var head))
+            {
+                yield return await ToOutcomeAsync(head, paths).ConfigureAwait(false);
+                unreported++;
+            }
+            if (unreported > 0) progress?.Report(unreported);
         }
         finally
         {
-            await stop.CancelAsync();
-            try { await producer; }
-            catch (OperationCanceledException) { }
-            catch when (cancellationToken.IsCancellationRequested) { }
-            // Batches the producer finished after the reader stopped go back to the pool.
-            while (channel.Reader.TryRead(out var left)) ArrayPool<float>.Shared.Return(left.Input);
+            // Withdraws images still queued, so disposing the coalescer runs at most the batch it has formed.
+            await stop.CancelAsync().ConfigureAwait(false);
         }
     }
 
-    private async Task ProduceAsync(IReadOnlyList<string> paths, ChannelWriter<PreparedBatch> writer, CancellationToken token)
+    private static async Task<ScoringOutcome> ToOutcomeAsync(PendingOutcome pending, IReadOnlyList<string> paths)
     {
+        var path = paths[pending.Index];
+        if (pending.Output is null) return new UnreadableImage(pending.Index, path, pending.Error!);
+        var output = (await pending.Output.ConfigureAwait(false)).Output;
+        return new ScoredImage(pending.Index, path, output.Logits, output.JointEnergy, output.Features);
+    }
+
+    private DecodedImage Decode(int index, string path, InputBufferPool buffers)
+    {
+        var input = buffers.Rent();
         try
         {
-            int length = _model.InputLength;
-            for (int start = 0; start < paths.Count; start += _options.BatchSize)
-            {
-                int count = Math.Min(_options.BatchSize, paths.Count - start);
-                var batch = new PreparedBatch(start, count, ArrayPool<float>.Shared.Rent(count * length));
-                try
-                {
-                    Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = _options.DecodeThreads, CancellationToken = token },
-                        i => batch.Errors[i] = Prepare(paths[start + i], batch.Input.AsSpan(i * length, length)));
-                    batch.Compact(length);
-                    await writer.WriteAsync(batch, token);
-                }
-                catch
-                {
-                    ArrayPool<float>.Shared.Return(batch.Input);
-                    throw;
-                }
-            }
-            writer.Complete();
+            using var image = _decoder.Decode(path);
+            _preprocessor.Fill(image, input);
+            return new DecodedImage(index, input, null);
         }
-        catch (Exception e)
+        catch (ImageDecodeException e)
         {
-            writer.Complete(e);
+            buffers.Return(input);
+            return new DecodedImage(index, null, e.Message);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            buffers.Return(input);
+            return new DecodedImage(index, null, $"Cannot read '{path}': {e.Message}");
+        }
+        catch
+        {
+            buffers.Return(input);
             throw;
         }
     }
 
-    /// <returns>null when the image is in the slot, otherwise why it could not be read.</returns>
-    private string? Prepare(string path, Span<float> slot)
+    private static void ReturnBuffer(DecodedImage image, InputBufferPool buffers)
     {
-        try
-        {
-            using var image = _decoder.Decode(path);
-            _preprocessor.Fill(image, slot);
-            return null;
-        }
-        catch (ImageDecodeException e)
-        {
-            return e.Message;
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        {
-            return $"Cannot read '{path}': {e.Message}";
-        }
+        if (image.Input is { } input) buffers.Return(input);
     }
 
-    private sealed class PreparedBatch(int start, int count, float[] input)
-    {
-        public int Start { get; } = start;
-        public int Count { get; } = count;
-        public float[] Input { get; } = input;
-        public string?[] Errors { get; } = new string?[count];
-        /// <summary>Number of decoded images, packed at the front of <see cref="Input"/> after <see cref="Compact"/>.</summary>
-        public int Decoded { get; private set; }
+    /// <summary>A decoded image in its pooled buffer, or why it could not be read.</summary>
+    private sealed record DecodedImage(int Index, float[]? Input, string? Error);
 
-        /// <summary>Moves the decoded slots down over the failed ones so the model sees a dense batch.</summary>
-        public void Compact(int length)
-        {
-            int next = 0;
-            for (int i = 0; i < Count; i++)
-            {
-                if (Errors[i] is not null) continue;
-                if (next != i) Input.AsSpan(i * length, length).CopyTo(Input.AsSpan(next * length, length));
-                next++;
-            }
-            Decoded = next;
-        }
-    }
+    private sealed record PendingOutcome(int Index, string? Error, Task<BatchedOutput<ImageOutput>>? Output);
 }

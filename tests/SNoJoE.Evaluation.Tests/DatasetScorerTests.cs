@@ -29,17 +29,22 @@ public sealed class DatasetScorerTests : IDisposable
     [Fact]
     public async Task Outcomes_come_in_input_order_with_unreadable_files_listed_not_thrown()
     {
-        var set = await new DatasetScorer(_model, new DatasetScorerOptions { BatchSize = 4 }).ScoreAllAsync(_paths);
+        var scorer = new DatasetScorer(_model, new DatasetScorerOptions { BatchSize = 4, DecodeThreads = 3 });
+        var streamed = new List<ScoringOutcome>();
+        await foreach (var outcome in scorer.ScoreAsync(_paths)) streamed.Add(outcome);
+        var set = await scorer.ScoreAllAsync(_paths);
 
+        Assert.Equal(Enumerable.Range(0, _paths.Length), streamed.Select(o => o.Index));
+        Assert.Equal(_paths, streamed.Select(o => o.Path));
+        Assert.Contains(streamed.Take(_paths.Length - 1), o => o is UnreadableImage); // an unreadable file between readable ones
         Assert.Equal(_paths.Length, set.Total);
         Assert.Equal(11, set.Images.Count);
         Assert.Equal(3, set.Unreadable.Count);
+        Assert.Equal(streamed.OfType<ScoredImage>().Select(i => i.Path), set.Images.Select(i => i.Path));
+        Assert.Equal(streamed.OfType<UnreadableImage>().Select(u => u.Path), set.Unreadable.Select(u => u.Path));
         Assert.All(set.Unreadable, u => Assert.False(string.IsNullOrWhiteSpace(u.Reason)));
         Assert.Contains(set.Unreadable, u => u.Path.EndsWith("empty.png", StringComparison.Ordinal));
-        var indices = set.Images.Select(i => i.Index).Concat(set.Unreadable.Select(u => u.Index)).Order().ToArray();
-        Assert.Equal(Enumerable.Range(0, _paths.Length), indices);
         Assert.All(set.Images, i => Assert.Equal(_paths[i.Index], i.Path));
-        Assert.All(set.Images, i => Assert.True(i.Index == 0 || set.Images.Any(j => j.Index < i.Index) || set.Unreadable.Any(u => u.Index < i.Index)));
     }
 
     [Fact]

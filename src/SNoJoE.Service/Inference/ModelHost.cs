@@ -4,7 +4,7 @@ using SNoJoE.Core.Imaging;
 using SNoJoE.Core.Inference;
 using SNoJoE.Core.Manifest;
 using SNoJoE.Core.Scoring;
-using SNoJoE.Service.Batching;
+using SNoJoE.Core.Pipeline;
 using SNoJoE.Service.Metrics;
 using SNoJoE.Service.Options;
 
@@ -31,7 +31,7 @@ public sealed record LoadedModel(
     string RequestedProvider,
     Preprocessor Preprocessor,
     ImageScorer Scorer,
-    BatchScheduler Scheduler);
+    BatchCoalescer<ImageOutput> Scheduler);
 
 /// <summary>
 /// Owns the model's lifetime. The graph is loaded and warmed up in the background after start, so the
@@ -152,7 +152,8 @@ public sealed class ModelHost(
             var manifest = model.Manifest with { EnergyThreshold = threshold };
             WarmUp(model, batching.MaxBatchSize);
 
-            var scheduler = new BatchScheduler(model, batching, metrics, logger);
+            var scheduler = new BatchCoalescer<ImageOutput>(ModelRunner(model, batching.MaxBatchSize), batching.ToPolicy(),
+                new BatchMetricsObserver(metrics, logger));
             metrics.TrackQueueDepth(() => scheduler.QueueDepth);
             metrics.OnModelLoaded(manifest, threshold, model.Sha256, model.Provider);
             _current = new LoadedModel(model, manifest, path, threshold,
@@ -177,6 +178,11 @@ public sealed class ModelHost(
             lifetime.StopApplication();
         }
     }
+
+    /// <summary>The batch runner of Core's pipeline over the served model (logits and joint energy, no features).</summary>
+    private static ModelBatchRunner ModelRunner(IInferenceModel model, int maxBatchSize) =>
+        new((input, batchSize, logits, energies, _) => model.Run(input, batchSize, logits, energies),
+            model.InputLength, model.LabelCount, featureSize: 0, maxBatchSize);
 
     /// <summary>A full batch of zeros: proves the provider and the dynamic batch dimension, and sizes the memory arenas.</summary>
     private static void WarmUp(IInferenceModel model, int batchSize)

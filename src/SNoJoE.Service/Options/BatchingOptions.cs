@@ -1,3 +1,5 @@
+using SNoJoE.Core.Pipeline;
+
 namespace SNoJoE.Service.Options;
 
 /// <summary>Dynamic batching (configuration section <c>Batching</c>), Triton-style.</summary>
@@ -13,4 +15,7 @@ public sealed record BatchingOptions
     public int QueueCapacity { get; init; } = 256;
     /// <summary>The Retry-After a refused request is given.</summary>
     public int RetryAfterSeconds { get; init; } = 1;
+
+    /// <summary>The policy of Core's <see cref="BatchCoalescer{TOutput}"/>, which the service and the benchmark's in-process phase run.</summary>
+    public BatchingPolicy ToPolicy() => new(MaxBatchSize, TimeSpan.FromMilliseconds(MaxDelayMs), QueueCapacity);
 }

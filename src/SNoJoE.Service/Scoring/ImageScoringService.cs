@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using SNoJoE.Core.Imaging;
+using SNoJoE.Core.Pipeline;
 using SNoJoE.Core.Scoring;
-using SNoJoE.Service.Batching;
 using SNoJoE.Service.Inference;
 using SNoJoE.Service.Metrics;
 using SNoJoE.Service.Options;
@@ -15,7 +15,7 @@ public sealed record ScoringResult(LoadedModel Model, ImageScore Score, TimeSpan
 
 /// <summary>
 /// One image's way through the service: bytes -> shared decoder (limits, identify, decode, orient) ->
-/// shared preprocessor into a pooled tensor -> batch scheduler -> scorer. Failures surface as
+/// shared preprocessor into a pooled tensor -> Core's batch coalescer -> scorer. Failures surface as
 /// <see cref="ProblemException"/>s; a cancelled token (client gone) as OperationCanceledException.
 /// </summary>
 public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IOptions<LimitsOptions> limits, ServiceMetrics metrics)
@@ -61,7 +61,7 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
             if (scheduler.IsFull) throw Overloaded(scheduler.QueueDepth);
 
             var (input, decodeTime) = await DecodeAsync(image, model, cancellationToken).ConfigureAwait(false);
-            InferenceResult inference;
+            BatchedOutput<ImageOutput> inference;
             try
             {
                 inference = await scheduler.ScheduleAsync(input, cancellationToken).ConfigureAwait(false);
@@ -70,7 +70,7 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
             {
                 throw Overloaded(scheduler.QueueDepth);
             }
-            catch (SchedulerClosedException e)
+            catch (PipelineClosedException e)
             {
                 throw new ProblemException(ProblemTypes.NotReady, e.Message, e);
             }
@@ -79,9 +79,9 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
                 throw new ProblemException(ProblemTypes.InferenceFailed, "ONNX Runtime failed to run the model on this batch.", e);
             }
 
-            var score = model.Scorer.Score(inference.Logits, inference.JointEnergy);
+            var score = model.Scorer.Score(inference.Output.Logits, inference.Output.JointEnergy);
             metrics.ObserveScore(score);
-            return new ScoringResult(model, score, decodeTime, inference.QueueTime, inference.InferenceTime, inference.BatchSize);
+            return new ScoringResult(model, score, decodeTime, inference.QueueTime, inference.RunTime, inference.BatchSize);
         }
         finally
         {

@@ -1,6 +1,6 @@
-using System.Threading.Channels;
 using SNoJoE.Core.Datasets;
 using SNoJoE.Core.Imaging;
+using SNoJoE.Core.Pipeline;
 
 namespace SNoJoE.Training.Training;
 
@@ -17,29 +17,17 @@ public sealed class BatchLoader(ImageDecoder decoder, Preprocessor preprocessor,
     public async IAsyncEnumerable<Batch> ReadAsync(IReadOnlyList<VocSample> samples, int batchSize, bool augment, int seed,
         double minScale, double maxScale, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var channel = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-        var producer = Task.Run(async () =>
+        // Core's ordered decode stage: the batches are the same fixed slices, loaded one at a time (each in
+        // parallel inside Load) up to two ahead of the trainer, and come back in order.
+        int batchCount = (samples.Count + batchSize - 1) / batchSize;
+        var batches = OrderedStage.RunAsync(batchCount, (index, _) =>
         {
-            try
-            {
-                for (int start = 0; start < samples.Count; start += batchSize)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    int count = Math.Min(batchSize, samples.Count - start);
-                    var batch = Load(samples, start, count, augment, seed, minScale, maxScale);
-                    if (batch.Count > 0) await channel.Writer.WriteAsync(batch, cancellationToken);
-                }
-                channel.Writer.Complete();
-            }
-            catch (Exception e)
-            {
-                channel.Writer.Complete(e);
-            }
-        }, cancellationToken);
+            int start = index * batchSize;
+            return Load(samples, start, Math.Min(batchSize, samples.Count - start), augment, seed, minScale, maxScale);
+        }, parallelism: 1, ahead: 2, cancellationToken: cancellationToken);
 
-        await foreach (var batch in channel.Reader.ReadAllAsync(cancellationToken))
-            yield return batch;
-        await producer;
+        await foreach (var batch in batches)
+            if (batch.Count > 0) yield return batch;
     }
 
     private Batch Load(IReadOnlyList<VocSample> samples, int start, int count, bool augment, int seed, double minScale, double maxScale)

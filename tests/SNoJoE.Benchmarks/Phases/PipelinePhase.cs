@@ -4,6 +4,7 @@ using SNoJoE.Benchmarks.Reporting;
 using SNoJoE.Benchmarks.Statistics;
 using SNoJoE.Core.Imaging;
 using SNoJoE.Core.Inference;
+using SNoJoE.Service.Options;
 
 namespace SNoJoE.Benchmarks.Phases;
 
@@ -16,7 +17,8 @@ public static class PipelinePhase
         var results = new List<LevelResult>();
         foreach (var concurrency in settings.ConcurrencyLevels)
         {
-            await using var pipeline = new InProcessPipeline(model, decoder, preprocessor, settings.DecodeThreads, settings.MaxBatchSize);
+            await using var pipeline = new InProcessPipeline(model, decoder, preprocessor, settings.DecodeThreads,
+                new BatchingOptions { MaxBatchSize = settings.MaxBatchSize });
             int next = -1;
             (long Runs, long Images) atStart = default, atEnd = default;
             TimeSpan? cpuAtStart = null, cpuAtEnd = null;

@@ -28,7 +28,7 @@ public static class ReportTables
             decode.AddRow(d.Set, $"{d.Width}x{d.Height}", Bytes(d.MeanJpegBytes), N(d.Threads), F(d.ImagesPerSecond), F(d.Latency.P50Ms), F(d.Latency.P99Ms));
         console.Write(decode);
 
-        var pipeline = Levels("3. In-process pipeline (decode + infer, greedy batching)", server: false);
+        var pipeline = Levels("3. In-process pipeline (decode + infer, the service's batching)", server: false);
         foreach (var l in report.Pipeline) AddLevel(pipeline, "in-process", l, server: false);
         console.Write(pipeline);
 

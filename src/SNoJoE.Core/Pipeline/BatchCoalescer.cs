@@ -1,87 +1,93 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using SNoJoE.Service.Inference;
-using SNoJoE.Service.Metrics;
-using SNoJoE.Service.Options;
 
-namespace SNoJoE.Service.Batching;
+namespace SNoJoE.Core.Pipeline;
 
 /// <summary>
 /// Dynamic batching, Triton-style: preprocessed images wait in a bounded queue; one consumer takes the
-/// oldest, lets others join until the batch holds <see cref="BatchingOptions.MaxBatchSize"/> images or
-/// the oldest has waited <see cref="BatchingOptions.MaxDelayMs"/>, and runs them in one ONNX Runtime run.
-/// A full queue refuses at once; an image whose client has gone is dropped before it costs inference.
+/// oldest, lets others join until the batch holds <see cref="BatchingPolicy.MaxBatchSize"/> images or
+/// the oldest has waited <see cref="BatchingPolicy.MaxDelay"/>, and runs them in one
+/// <see cref="IBatchRunner{TOutput}.Run"/>. Batches are formed in submission order. A full queue refuses
+/// at once; an image whose caller has cancelled is dropped before it costs a run.
 /// </summary>
-public sealed class BatchScheduler : IAsyncDisposable
+public sealed class BatchCoalescer<TOutput> : IAsyncDisposable
 {
-    private readonly IInferenceModel _model;
-    private readonly ServiceMetrics _metrics;
-    private readonly ILogger _logger;
-    private readonly Channel<PendingInference> _queue;
+    private readonly IBatchRunner<TOutput> _runner;
+    private readonly IBatchObserver _observer;
+    private readonly Channel<PendingImage> _queue;
     private readonly int _maxBatchSize;
     private readonly TimeSpan _maxDelay;
+    private readonly bool _waitsForFullBatches;
     private readonly int _capacity;
     // Batch-sized buffers owned by the single consumer: no allocation per run.
     private readonly float[] _batchInput;
-    private readonly float[] _batchLogits;
-    private readonly float[] _batchEnergies;
-    private readonly PendingInference[] _batch;
+    private readonly TOutput[] _batchOutputs;
+    private readonly PendingImage[] _batch;
     private readonly Task _consumer;
     private volatile bool _closed;
 
-    public BatchScheduler(IInferenceModel model, BatchingOptions options, ServiceMetrics metrics, ILogger logger)
+    public BatchCoalescer(IBatchRunner<TOutput> runner, BatchingPolicy policy, IBatchObserver? observer = null)
     {
-        _model = model;
-        _metrics = metrics;
-        _logger = logger;
-        _maxBatchSize = options.MaxBatchSize;
-        _maxDelay = TimeSpan.FromMilliseconds(options.MaxDelayMs);
-        _capacity = options.QueueCapacity;
-        _queue = Channel.CreateBounded<PendingInference>(new BoundedChannelOptions(options.QueueCapacity)
+        policy.Validate();
+        _runner = runner;
+        _observer = observer ?? NullBatchObserver.Instance;
+        _maxBatchSize = policy.MaxBatchSize;
+        _maxDelay = policy.MaxDelay;
+        _waitsForFullBatches = policy.WaitsForFullBatches;
+        _capacity = policy.QueueCapacity;
+        _queue = Channel.CreateBounded<PendingImage>(new BoundedChannelOptions(policy.QueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _batchInput = new float[_maxBatchSize * model.InputLength];
-        _batchLogits = new float[_maxBatchSize * model.LabelCount];
-        _batchEnergies = new float[_maxBatchSize];
-        _batch = new PendingInference[_maxBatchSize];
+        _batchInput = new float[_maxBatchSize * runner.InputLength];
+        _batchOutputs = new TOutput[_maxBatchSize];
+        _batch = new PendingImage[_maxBatchSize];
         // Images being preprocessed or queued hold a buffer each: keep enough idle ones for a full queue and a batch.
-        Buffers = new InputBufferPool(model.InputLength, retain: Math.Min(options.QueueCapacity + _maxBatchSize, 1024));
+        Buffers = new InputBufferPool(runner.InputLength, retain: Math.Min(policy.QueueCapacity + _maxBatchSize, 1024));
         _consumer = Task.Run(ConsumeAsync);
     }
 
+    /// <summary>Where callers rent the input buffers they fill and pass to <see cref="ScheduleAsync"/>.</summary>
     public InputBufferPool Buffers { get; }
 
+    /// <summary>Images in the queue, including withdrawn ones the consumer has not reached yet.</summary>
     public int QueueDepth => _queue.Reader.Count;
 
     public bool IsFull => _queue.Reader.Count >= _capacity;
 
     /// <summary>
     /// Queues one preprocessed image (a buffer from <see cref="Buffers"/>, whose ownership passes to the
-    /// scheduler whatever happens). Throws <see cref="QueueFullException"/> or
-    /// <see cref="SchedulerClosedException"/> at once when the image cannot be queued.
+    /// coalescer whatever happens). Throws <see cref="QueueFullException"/> or
+    /// <see cref="PipelineClosedException"/> at once when the image cannot be queued. Cancelling
+    /// <paramref name="cancellationToken"/> withdraws the image if its batch has not started.
     /// </summary>
-    public Task<InferenceResult> ScheduleAsync(float[] input, CancellationToken cancellationToken)
+    public Task<BatchedOutput<TOutput>> ScheduleAsync(float[] input, CancellationToken cancellationToken = default)
     {
-        var pending = new PendingInference(input, Stopwatch.GetTimestamp());
+        var pending = new PendingImage(input, Stopwatch.GetTimestamp());
         if (cancellationToken.CanBeCanceled)
-            pending.Registration = cancellationToken.UnsafeRegister(static state => ((PendingInference)state!).TrySetCanceled(), pending);
+            pending.Registration = cancellationToken.UnsafeRegister(static state => ((PendingImage)state!).TrySetCanceled(), pending);
         if (_closed || !_queue.Writer.TryWrite(pending))
         {
             pending.Registration.Dispose();
             Buffers.Return(input);
-            if (_closed) throw new SchedulerClosedException();
+            if (_closed) throw new PipelineClosedException();
             throw new QueueFullException(_capacity);
         }
         return pending.Task;
     }
 
-    /// <summary>Stops accepting images, runs those already queued, and waits for the consumer to finish.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops accepting images; those already queued still run (a partial last batch at once).</summary>
+    public void Complete()
     {
         _closed = true;
         _queue.Writer.TryComplete();
+    }
+
+    /// <summary>Stops accepting images, runs those already queued, and waits for the consumer to finish.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Complete();
         await _consumer.ConfigureAwait(false);
     }
 
@@ -108,6 +114,12 @@ public sealed class BatchScheduler : IAsyncDisposable
                     continue;
                 }
                 if (count == 0) break;
+                if (_waitsForFullBatches)
+                {
+                    // false once the queue is completed and empty: the last partial batch runs
+                    if (!await reader.WaitToReadAsync().ConfigureAwait(false)) break;
+                    continue;
+                }
                 var remaining = _maxDelay - Stopwatch.GetElapsedTime(oldest);
                 if (remaining <= TimeSpan.Zero) break;
                 if (!delayCts.TryReset())
@@ -132,7 +144,7 @@ public sealed class BatchScheduler : IAsyncDisposable
 
     private void RunBatch(int count)
     {
-        int inputLength = _model.InputLength, labels = _model.LabelCount;
+        int inputLength = _runner.InputLength;
         long started = Stopwatch.GetTimestamp();
         for (int i = 0; i < count; i++)
         {
@@ -140,32 +152,33 @@ public sealed class BatchScheduler : IAsyncDisposable
             item.QueueTime = Stopwatch.GetElapsedTime(item.EnqueuedAt, started);
             item.Input.AsSpan().CopyTo(_batchInput.AsSpan(i * inputLength, inputLength));
             Buffers.Return(item.Input);
-            _metrics.QueueSeconds.Observe(item.QueueTime.TotalSeconds);
+            _observer.OnDequeued(item.QueueTime);
         }
 
+        var outputs = _batchOutputs.AsSpan(0, count);
         try
         {
-            _model.Run(_batchInput, count, _batchLogits, _batchEnergies);
+            _runner.Run(_batchInput.AsMemory(0, count * inputLength), count, outputs);
         }
         catch (Exception e)
         {
-            _logger.LogError(e, "Inference of a batch of {BatchSize} failed", count);
+            outputs.Clear();
+            _observer.OnBatchFailed(count, e);
             for (int i = 0; i < count; i++) Take(i).TrySetException(e);
             return;
         }
-        var inferenceTime = Stopwatch.GetElapsedTime(started);
-        _metrics.InferenceSeconds.Observe(inferenceTime.TotalSeconds);
-        _metrics.BatchSize.Observe(count);
+        var runTime = Stopwatch.GetElapsedTime(started);
+        _observer.OnBatchCompleted(count, runTime);
 
         for (int i = 0; i < count; i++)
         {
             var item = Take(i);
-            var logits = _batchLogits.AsSpan(i * labels, labels).ToArray();
-            item.TrySetResult(new InferenceResult(logits, _batchEnergies[i], item.QueueTime, inferenceTime, count));
+            item.TrySetResult(new BatchedOutput<TOutput>(outputs[i], item.QueueTime, runTime, count));
         }
+        outputs.Clear();
     }
 
-    private PendingInference Take(int index)
+    private PendingImage Take(int index)
     {
         var item = _batch[index];
         _batch[index] = null!;
@@ -173,16 +186,16 @@ public sealed class BatchScheduler : IAsyncDisposable
         return item;
     }
 
-    private void Drop(PendingInference item)
+    private void Drop(PendingImage item)
     {
         item.Registration.Dispose();
         Buffers.Return(item.Input);
-        _metrics.Dropped.Inc();
+        _observer.OnDropped();
     }
 
     /// <summary>A queued image; it is its own completion source (one allocation per image).</summary>
-    private sealed class PendingInference(float[] input, long enqueuedAt)
-        : TaskCompletionSource<InferenceResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+    private sealed class PendingImage(float[] input, long enqueuedAt)
+        : TaskCompletionSource<BatchedOutput<TOutput>>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public float[] Input { get; } = input;
         public long EnqueuedAt { get; } = enqueuedAt;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace SNoJoE.Service.Batching;
+namespace SNoJoE.Core.Pipeline;
 
 /// <summary>
 /// Reuses the per-image input tensors (3 x H x W floats, 600 KB at 224x224) so the hot path does not

@@ -1,0 +1,57 @@
+using SNoJoE.Core.Inference;
+
+namespace SNoJoE.Core.Pipeline;
+
+/// <summary>One image's model outputs: K logits, the graph's joint energy and, when asked for, the pooled features.</summary>
+public sealed record ImageOutput(float[] Logits, float JointEnergy, float[]? Features);
+
+/// <summary>
+/// A batched model run into caller-owned buffers, shaped like
+/// <see cref="OnnxModel.Run(Memory{float}, int, Memory{float}, Memory{float}, Memory{float})"/>:
+/// logits [batch x K], energies [batch] and, when <paramref name="features"/> is not empty, features [batch x F].
+/// </summary>
+public delegate void BatchedModelRun(Memory<float> input, int batchSize, Memory<float> logits, Memory<float> energies, Memory<float> features);
+
+/// <summary>
+/// Runs batches through a model (an <see cref="OnnxModel"/>, or any run of the same shape) and splits the
+/// outputs per image. Batch-sized output buffers are reused; each image gets its own copies.
+/// </summary>
+public sealed class ModelBatchRunner : IBatchRunner<ImageOutput>
+{
+    private readonly BatchedModelRun _run;
+    private readonly int _labelCount;
+    private readonly int _featureSize;
+    private readonly float[] _logits;
+    private readonly float[] _energies;
+    private readonly float[] _features;
+
+    /// <param name="featureSize">Features per image to return; 0 for none.</param>
+    public ModelBatchRunner(BatchedModelRun run, int inputLength, int labelCount, int featureSize, int maxBatchSize)
+    {
+        _run = run;
+        InputLength = inputLength;
+        _labelCount = labelCount;
+        _featureSize = featureSize;
+        _logits = new float[maxBatchSize * labelCount];
+        _energies = new float[maxBatchSize];
+        _features = new float[maxBatchSize * featureSize];
+    }
+
+    /// <summary>Runs <paramref name="model"/>; features come back when asked for and the graph exports them.</summary>
+    public static ModelBatchRunner For(OnnxModel model, int maxBatchSize, bool withFeatures = false) =>
+        new(model.Run, model.InputLength, model.LabelCount, withFeatures ? model.FeatureSize : 0, maxBatchSize);
+
+    public int InputLength { get; }
+
+    public void Run(Memory<float> inputs, int count, Span<ImageOutput> outputs)
+    {
+        _run(inputs, count, _logits, _energies, _featureSize > 0 ? _features : Memory<float>.Empty);
+        for (int i = 0; i < count; i++)
+        {
+            outputs[i] = new ImageOutput(
+                _logits.AsSpan(i * _labelCount, _labelCount).ToArray(),
+                _energies[i],
+                _featureSize > 0 ? _features.AsSpan(i * _featureSize, _featureSize).ToArray() : null);
+        }
+    }
+}
