@@ -30,7 +30,6 @@ public sealed class Preprocessor
         _sourceChannel = spec.IsBgr ? [2, 1, 0] : [0, 1, 2];
     }
 
-    public InputSpec Spec => _spec;
 
     /// <summary>Number of floats of one preprocessed image (3 x H x W).</summary>
     public int TensorLength => 3 * _spec.Width * _spec.Height;

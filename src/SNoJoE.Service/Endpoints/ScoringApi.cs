@@ -44,8 +44,14 @@ public static class ScoringApi
         try
         {
             using var image = await ImageUploadReader.ReadSingleAsync(context.Request, limits.Value, cancellationToken);
-            var result = await scoring.ScoreAsync(image.Memory, cancellationToken);
-            var response = ScoreResponse.From(result);
+            var outcome = await scoring.ScoreAsync(image.Memory, cancellationToken);
+            if (outcome.Problem is { } problem)
+            {
+                metrics.Requests.WithLabels(ScoreEndpoint, Outcomes.Of(problem.Type)).Inc();
+                diagnostics.Set("Problem", problem.Type.Slug);
+                return problem.ToResult(context);
+            }
+            var response = ScoreResponse.From(outcome.Result!);
             metrics.Requests.WithLabels(ScoreEndpoint, Outcomes.Ok).Inc();
             diagnostics.Set("Verdict", response.Verdict);
             diagnostics.Set("JointEnergy", response.JointEnergy);
@@ -99,17 +105,15 @@ public static class ScoringApi
     private static async Task<BatchItemResponse> ScoreItemAsync(UploadedImage image, HttpContext context, ImageScoringService scoring,
         ServiceMetrics metrics, CancellationToken cancellationToken)
     {
-        try
-        {
-            if (image.Error is not null) throw image.Error;
-            var result = await scoring.ScoreAsync(image.Bytes!.Memory, cancellationToken);
-            metrics.Requests.WithLabels(BatchEndpoint, Outcomes.Ok).Inc();
-            return new BatchItemResponse(image.Index, image.FileName, StatusCodes.Status200OK, ScoreResponse.From(result), null);
-        }
-        catch (ProblemException problem)
+        var outcome = image.Error is not null
+            ? new ScoringOutcome(null, image.Error.Problem)
+            : await scoring.ScoreAsync(image.Bytes!.Memory, cancellationToken);
+        if (outcome.Problem is { } problem)
         {
             metrics.Requests.WithLabels(BatchEndpoint, Outcomes.Of(problem.Type)).Inc();
             return new BatchItemResponse(image.Index, image.FileName, problem.Type.Status, null, problem.ToProblemDetails(context));
         }
+        metrics.Requests.WithLabels(BatchEndpoint, Outcomes.Ok).Inc();
+        return new BatchItemResponse(image.Index, image.FileName, StatusCodes.Status200OK, ScoreResponse.From(outcome.Result!), null);
     }
 }

@@ -4,20 +4,24 @@ using SNoJoE.Service.Options;
 
 namespace SNoJoE.Service.Problems;
 
-/// <summary>Builds RFC 9457 problem+json answers for <see cref="ProblemException"/>s.</summary>
+/// <summary>Builds RFC 9457 problem+json answers for <see cref="ServiceProblem"/>s.</summary>
 public static class ProblemResults
 {
-    public static ProblemDetails ToProblemDetails(this ProblemException problem, HttpContext context) => new()
+    public static ProblemDetails ToProblemDetails(this ServiceProblem problem, HttpContext context) => new()
     {
         Type = problem.Type.UriUnder(context.Request.PathBase),
         Title = problem.Type.Title,
         Status = problem.Type.Status,
-        Detail = problem.Message,
+        Detail = problem.Detail,
         Instance = context.Request.PathBase.Add(context.Request.Path).Value,
     };
 
+    public static ProblemDetails ToProblemDetails(this ProblemException problem, HttpContext context) => problem.Problem.ToProblemDetails(context);
+
+    public static ProblemHttpResult ToResult(this ProblemException problem, HttpContext context) => problem.Problem.ToResult(context);
+
     /// <summary>The whole answer is this problem; a 503 also gets Retry-After.</summary>
-    public static ProblemHttpResult ToResult(this ProblemException problem, HttpContext context)
+    public static ProblemHttpResult ToResult(this ServiceProblem problem, HttpContext context)
     {
         if (problem.Type.IsRetryable)
         {

@@ -11,12 +11,21 @@ using SNoJoE.Service.Problems;
 namespace SNoJoE.Service.Scoring;
 
 /// <summary>The scoring of one image and what it cost.</summary>
-public sealed record ScoringResult(LoadedModel Model, ImageScore Score, TimeSpan DecodeTime, TimeSpan QueueTime, TimeSpan InferenceTime, int BatchSize);
+public sealed record ScoringResult(LoadedModel Model, ImageScore Score, TimeSpan DecodeTime, TimeSpan QueueTime, TimeSpan InferenceTime);
+
+/// <summary>What scoring one image came to: a result, or an expected problem (bad image, busy, not ready).</summary>
+public readonly record struct ScoringOutcome(ScoringResult? Result, ServiceProblem? Problem)
+{
+    public static implicit operator ScoringOutcome(ScoringResult result) => new(result, null);
+    public static implicit operator ScoringOutcome(ServiceProblem problem) => new(null, problem);
+}
 
 /// <summary>
 /// One image's way through the service: bytes -> shared decoder (limits, identify, decode, orient) ->
-/// shared preprocessor into a pooled tensor -> Core's batch coalescer -> scorer. Failures surface as
-/// <see cref="ProblemException"/>s; a cancelled token (client gone) as OperationCanceledException.
+/// shared preprocessor into a pooled tensor -> Core's batch coalescer -> scorer. Expected failures (an
+/// unreadable image, a full queue, a model not ready, a timeout) come back as <see cref="ServiceProblem"/>
+/// values, not exceptions: under overload they are the common case. A cancelled token (client gone) still
+/// surfaces as OperationCanceledException.
 /// </summary>
 public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IOptions<LimitsOptions> limits, ServiceMetrics metrics)
 {
@@ -29,7 +38,7 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
     /// batch: when it passes, the image is withdrawn (a queued image never reaches the model) and the
     /// caller gets a 503 timeout problem.
     /// </summary>
-    public async Task<ScoringResult> ScoreAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    public async Task<ScoringOutcome> ScoreAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
@@ -40,15 +49,15 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
         {
             metrics.TimedOut.Inc();
-            throw new ProblemException(ProblemTypes.Timeout,
-                $"The image was not scored within {_timeout.TotalSeconds:0.###} s (Limits:RequestTimeoutSeconds); the service is busy.", e);
+            return new ServiceProblem(ProblemTypes.Timeout,
+                $"The image was not scored within {_timeout.TotalSeconds:0.###} s (Limits:RequestTimeoutSeconds); the service is busy.");
         }
     }
 
-    private async Task<ScoringResult> ScoreWithinAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    private async Task<ScoringOutcome> ScoreWithinAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {
         if (!host.TryEnter(out var model))
-            throw new ProblemException(ProblemTypes.NotReady, host.State switch
+            return new ServiceProblem(ProblemTypes.NotReady, host.State switch
             {
                 ModelState.Loading => "The model is still loading and warming up.",
                 ModelState.Failed => "The model could not be loaded; the service is stopping.",
@@ -58,30 +67,33 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
         {
             var scheduler = model.Scheduler;
             // Refuse before spending a decode on an image that could not be queued anyway.
-            if (scheduler.IsFull) throw Overloaded(scheduler.QueueDepth);
+            if (scheduler.IsFull) return Overloaded(scheduler.QueueDepth);
 
-            var (input, decodeTime) = await DecodeAsync(image, model, cancellationToken).ConfigureAwait(false);
+            var (input, decodeTime, decodeProblem) = await DecodeAsync(image, model, cancellationToken).ConfigureAwait(false);
+            if (decodeProblem is not null) return decodeProblem;
             BatchedOutput<ImageOutput> inference;
             try
             {
-                inference = await scheduler.ScheduleAsync(input, cancellationToken).ConfigureAwait(false);
+                inference = await scheduler.ScheduleAsync(input!, cancellationToken).ConfigureAwait(false);
             }
             catch (QueueFullException)
             {
-                throw Overloaded(scheduler.QueueDepth);
+                // Another request took the last place between the check above and the enqueue: rare.
+                return Overloaded(scheduler.QueueDepth);
             }
             catch (PipelineClosedException e)
             {
-                throw new ProblemException(ProblemTypes.NotReady, e.Message, e);
+                return new ServiceProblem(ProblemTypes.NotReady, e.Message);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                throw new ProblemException(ProblemTypes.InferenceFailed, "ONNX Runtime failed to run the model on this batch.", e);
+                // The batch's failure is logged once, by the pipeline's observer; each of its images answers this.
+                return new ServiceProblem(ProblemTypes.InferenceFailed, "ONNX Runtime failed to run the model on this batch.");
             }
 
             var score = model.Scorer.Score(inference.Output.Logits, inference.Output.JointEnergy);
             metrics.ObserveScore(score);
-            return new ScoringResult(model, score, decodeTime, inference.QueueTime, inference.RunTime, inference.BatchSize);
+            return new ScoringResult(model, score, decodeTime, inference.QueueTime, inference.RunTime);
         }
         finally
         {
@@ -89,7 +101,8 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
         }
     }
 
-    private async Task<(float[] Input, TimeSpan DecodeTime)> DecodeAsync(ReadOnlyMemory<byte> image, LoadedModel model, CancellationToken cancellationToken)
+    private async Task<(float[]? Input, TimeSpan DecodeTime, ServiceProblem? Problem)> DecodeAsync(
+        ReadOnlyMemory<byte> image, LoadedModel model, CancellationToken cancellationToken)
     {
         await _decodeSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
@@ -102,7 +115,7 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
         catch (Exception e)
         {
             model.Scheduler.Buffers.Return(input);
-            if (e is ImageDecodeException decodeError) throw ProblemException.From(decodeError);
+            if (e is ImageDecodeException decodeError) return (null, TimeSpan.Zero, ServiceProblem.From(decodeError));
             throw;
         }
         finally
@@ -111,9 +124,9 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
         }
         var elapsed = Stopwatch.GetElapsedTime(started);
         metrics.DecodeSeconds.Observe(elapsed.TotalSeconds);
-        return (input, elapsed);
+        return (input, elapsed, null);
     }
 
-    private static ProblemException Overloaded(int depth) =>
+    private static ServiceProblem Overloaded(int depth) =>
         new(ProblemTypes.Overloaded, $"The inference queue is full ({depth} images waiting); retry shortly.");
 }
