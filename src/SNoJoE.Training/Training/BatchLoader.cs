@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using SNoJoE.Core.Datasets;
 using SNoJoE.Core.Imaging;
+using SNoJoE.Core.Randomness;
 
 namespace SNoJoE.Training.Training;
 
@@ -57,7 +58,7 @@ public sealed class BatchLoader(ImageDecoder decoder, Preprocessor preprocessor,
                 if (augment)
                 {
                     // per-sample RNG: the same seed and order give the same crops whatever the thread schedule
-                    var random = new Random(HashCode.Combine(seed, start + i));
+                    var random = new Random(StableHash.DeriveSeed(seed, "sample", start + i));
                     var (crop, flip) = Augmentation.Sample(random, image.Width, image.Height, minScale, maxScale);
                     preprocessor.Fill(image, slot, crop, flip);
                 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SNoJoE.Core.Datasets;
 using SNoJoE.Evaluation.Metrics;
 using SNoJoE.Core.Imaging;
+using SNoJoE.Core.Randomness;
 using SNoJoE.Training.Modules;
 using Spectre.Console;
 using TorchSharp;
@@ -65,7 +66,7 @@ public sealed class Trainer(TrainingOptions options, Action<string> log)
         for (int epoch = startEpoch; epoch <= o.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            var order = Shuffle(train, o.Seed * 7919 + epoch);
+            var order = Shuffle(train, StableHash.DeriveSeed(o.Seed, "train-order", epoch));
             double trainLoss = await TrainEpochAsync(network, optimizer, loader, order, o, epoch, cancellationToken);
             double seconds = clock.Elapsed.TotalSeconds;
             var (valLoss, valMap) = val.Count > 0 ? await ValidateAsync(network, loader, val, o, labelsList.Count, cancellationToken) : (double.NaN, double.NaN);
@@ -104,7 +105,7 @@ public sealed class Trainer(TrainingOptions options, Action<string> log)
         int batches = (order.Count + o.BatchSize - 1) / o.BatchSize;
         await WithProgressAsync($"epoch {epoch}/{o.Epochs}", batches, async advance =>
         {
-            await foreach (var batch in loader.ReadAsync(order, o.BatchSize, augment: true, seed: o.Seed * 1_000_003 + epoch,
+            await foreach (var batch in loader.ReadAsync(order, o.BatchSize, augment: true, seed: StableHash.DeriveSeed(o.Seed, "augmentation", epoch),
                 o.MinCropScale, o.MaxCropScale, cancellationToken))
             {
                 if (batch.Count < 2) { advance(lossSum / Math.Max(1, seen), seen / clock.Elapsed.TotalSeconds); continue; } // BatchNorm needs 2+ samples
