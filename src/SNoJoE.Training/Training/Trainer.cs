@@ -25,6 +25,7 @@ public sealed class Trainer(TrainingOptions options, Action<string> log)
         if (resume)
         {
             state = RunState.Load(options.RunDirectory);
+            state.PromoteCheckpoint(options.RunDirectory); // finishes what a run killed while checkpointing left
             if (state.DatasetFingerprint != dataset.Fingerprint())
                 throw new InvalidOperationException($"The dataset in '{options.DataDirectory}' changed since the run started; refusing to resume.");
             state = state with { Options = state.Options with { Epochs = options.Epochs } };
@@ -72,16 +73,13 @@ public sealed class Trainer(TrainingOptions options, Action<string> log)
             var (valLoss, valMap) = val.Count > 0 ? await ValidateAsync(network, loader, val, o, labelsList.Count, cancellationToken) : (double.NaN, double.NaN);
 
             var record = new EpochRecord(epoch, trainLoss, valLoss, valMap, train.Count / seconds, seconds);
-            state.History.Add(record);
-            network.save(RunState.LastWeights(o.RunDirectory));
-            optimizer.save_state_dict(RunState.LastOptimizer(o.RunDirectory));
+            network.save(RunState.StagedWeights(o.RunDirectory, epoch));
+            optimizer.save_state_dict(RunState.StagedOptimizer(o.RunDirectory, epoch));
             bool best = state.BestEpoch == 0 || double.IsNaN(valMap) || valMap > state.History[state.BestEpoch - 1].ValMap;
-            if (best)
-            {
-                state.BestEpoch = epoch;
-                File.Copy(RunState.LastWeights(o.RunDirectory), RunState.BestWeights(o.RunDirectory), overwrite: true);
-            }
+            state.History.Add(record);
+            if (best) state.BestEpoch = epoch;
             state.Save(o.RunDirectory);
+            state.PromoteCheckpoint(o.RunDirectory);
             log($"epoch {epoch}/{o.Epochs}: train loss {trainLoss:F4}, val loss {valLoss:F4}, val mAP {valMap:F4}, " +
                 $"{record.ImagesPerSecond:F1} img/s, {seconds:F0}s{(best ? " (best)" : "")}");
         }

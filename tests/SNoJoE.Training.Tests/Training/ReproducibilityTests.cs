@@ -5,8 +5,8 @@ using SNoJoE.Training.Training;
 namespace SNoJoE.Training.Tests.Training;
 
 /// <summary>
-/// Tiny training runs, each in its own process: two with the same seed, one with another seed, and one
-/// stopped after its first epoch and resumed. Every run starts in a fresh process, so anything seeded from
+/// Tiny training runs, each in its own process: two with the same seed, one with another seed, one
+/// stopped after its first epoch and resumed, and one killed while it checkpointed its second epoch, then resumed. Every run starts in a fresh process, so anything seeded from
 /// per-process state (string hashes, HashCode) shows up as a difference.
 /// </summary>
 public sealed class ReproducibleRunsFixture : IAsyncLifetime
@@ -20,6 +20,7 @@ public sealed class ReproducibleRunsFixture : IAsyncLifetime
     public string Same2 => _folder.Sub("same-2");
     public string OtherSeed => _folder.Sub("other-seed");
     public string Resumed => _folder.Sub("resumed");
+    public string KilledWhileCheckpointing => _folder.Sub("killed");
 
     public async Task InitializeAsync()
     {
@@ -28,8 +29,14 @@ public sealed class ReproducibleRunsFixture : IAsyncLifetime
             TrainAsync(data, Same1, Seed, Epochs),
             TrainAsync(data, Same2, Seed, Epochs),
             TrainAsync(data, OtherSeed, Seed + 1, Epochs),
-            TrainAsync(data, Resumed, Seed, epochs: 1));
-        await TrainAsync(data, Resumed, Seed, Epochs, "--resume");
+            TrainAsync(data, Resumed, Seed, epochs: 1),
+            TrainAsync(data, KilledWhileCheckpointing, Seed, epochs: 1));
+        // as a kill leaves it after epoch 2's checkpoint was written but before run.json recorded the epoch
+        File.Copy(RunState.LastWeights(Same1), RunState.StagedWeights(KilledWhileCheckpointing, 2));
+        File.Copy(RunState.LastOptimizer(Same1), RunState.StagedOptimizer(KilledWhileCheckpointing, 2));
+        await Task.WhenAll(
+            TrainAsync(data, Resumed, Seed, Epochs, "--resume"),
+            TrainAsync(data, KilledWhileCheckpointing, Seed, Epochs, "--resume"));
     }
 
     private static async Task TrainAsync(string data, string output, int seed, int epochs, params string[] extra)
@@ -72,6 +79,14 @@ public sealed class ReproducibilityTests(ReproducibleRunsFixture runs) : IClassF
     {
         foreach (var file in Checkpoints) AssertSameBytes(runs.Same1, runs.Resumed, file);
         Assert.Equal(Metrics(runs.Same1), Metrics(runs.Resumed));
+    }
+
+    [Fact]
+    public void A_run_killed_while_checkpointing_resumes_from_the_checkpoint_its_history_records()
+    {
+        foreach (var file in Checkpoints) AssertSameBytes(runs.Same1, runs.KilledWhileCheckpointing, file);
+        Assert.Equal(Metrics(runs.Same1), Metrics(runs.KilledWhileCheckpointing));
+        Assert.Empty(Directory.GetFiles(runs.KilledWhileCheckpointing, "*.staged"));
     }
 
     private static void AssertSameBytes(string runA, string runB, string file)
