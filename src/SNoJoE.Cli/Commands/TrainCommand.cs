@@ -57,6 +57,7 @@ public static class TrainCommand
                 BadSamples = result.GetValue(failOnBad) ? BadSamplePolicy.Fail : BadSamplePolicy.Skip,
             };
             NetworkFactory.InputFor(options.Preprocessing, options.ImageSize); // validates the preset
+            if (!result.GetValue(resume)) NetworkFactory.CheckImageSize(options.BackbonePath, options.ImageSize);
             var state = await new Trainer(options, message => Console.WriteLine(message)).RunAsync(result.GetValue(resume), cancellationToken);
             var best = state.History[state.BestEpoch - 1];
             Console.WriteLine($"done: best epoch {state.BestEpoch} (val mAP {best.ValMap:F4}); export with: export --run {options.RunDirectory} --out MODEL.onnx");

@@ -70,6 +70,8 @@ public static class ManifestStore
             if (!(i.Scale > 0) || float.IsInfinity(i.Scale)) problems.Add("input.scale must be positive");
             if (!string.Equals(i.Resize, "stretch", StringComparison.OrdinalIgnoreCase)) problems.Add($"input.resize '{i.Resize}' is not supported (stretch)");
             if (!string.Equals(i.Resampler, "bilinear", StringComparison.OrdinalIgnoreCase)) problems.Add($"input.resampler '{i.Resampler}' is not supported (bilinear)");
+            if (CntkResNet18InputSize.IsBackbone(m.Training?.Backbone) && CntkResNet18InputSize.Problem(i.Width, i.Height) is { } sizeProblem)
+                problems.Add(sizeProblem);
         }
         if (m.EnergyThreshold is { } t && (double.IsNaN(t) || double.IsInfinity(t))) problems.Add("energyThreshold must be finite");
         if (m.SpectralNorm?.Mode is not ("none" or "conv" or "soft")) problems.Add($"spectralNorm.mode '{m.SpectralNorm?.Mode}' must be none, conv or soft");

@@ -1,4 +1,4 @@
-using System.Text;
+using SNoJoE.Core.Randomness;
 
 namespace SNoJoE.Synth.Scenes;
 
@@ -13,19 +13,13 @@ public sealed class SynthRandom
 
     public SynthRandom(ulong seed)
     {
-        _s0 = SplitMix(ref seed);
-        _s1 = SplitMix(ref seed);
-        _s2 = SplitMix(ref seed);
-        _s3 = SplitMix(ref seed);
+        _s0 = StableHash.SplitMix64(ref seed);
+        _s1 = StableHash.SplitMix64(ref seed);
+        _s2 = StableHash.SplitMix64(ref seed);
+        _s3 = StableHash.SplitMix64(ref seed);
     }
 
-    public static SynthRandom For(int seed, string stream, long index = 0)
-    {
-        var state = (ulong)(uint)seed;
-        var mixed = SplitMix(ref state) ^ Fnv1a(stream);
-        mixed = SplitMix(ref mixed) ^ (ulong)index;
-        return new SynthRandom(SplitMix(ref mixed));
-    }
+    public static SynthRandom For(int seed, string stream, long index = 0) => new(StableHash.DeriveSeed64(seed, stream, index));
 
     public ulong NextUInt64()
     {
@@ -82,25 +76,6 @@ public sealed class SynthRandom
             var j = Next(i + 1);
             (items[i], items[j]) = (items[j], items[i]);
         }
-    }
-
-    private static ulong SplitMix(ref ulong state)
-    {
-        var z = state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
-
-    private static ulong Fnv1a(string text)
-    {
-        var hash = 0xCBF29CE484222325UL;
-        foreach (var b in Encoding.UTF8.GetBytes(text))
-        {
-            hash ^= b;
-            hash *= 0x100000001B3UL;
-        }
-        return hash;
     }
 
     private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));

@@ -2,6 +2,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 using SNoJoE.Core.Datasets;
+using SNoJoE.Core.Randomness;
 
 namespace SNoJoE.Synth.Writers;
 
@@ -59,15 +60,8 @@ public static class ContactSheet
     private static Rgb24 ColorOf(string label)
     {
         var index = VocClasses.Names.ToList().IndexOf(label);
-        if (index < 0) index = (int)(Fnv(label) % (uint)Palette.Length);
+        if (index < 0) index = (int)(StableHash.Fnv1a32(label) % (uint)Palette.Length);
         return Palette[index % Palette.Length];
-    }
-
-    private static uint Fnv(string text)
-    {
-        var hash = 2166136261u;
-        foreach (var c in text) hash = (hash ^ c) * 16777619u;
-        return hash;
     }
 
     private static void Fill(Image<Rgb24> image, Rectangle area, Rgb24 color)

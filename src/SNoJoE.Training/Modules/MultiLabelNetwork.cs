@@ -20,8 +20,16 @@ public sealed class MultiLabelNetwork : nn.Module<Tensor, Tensor>
         using (no_grad())
         {
             backbone.eval();
-            using var features = backbone.forward(zeros(1, 3, imageSize, imageSize));
-            FeatureCount = (int)features.shape[1];
+            try
+            {
+                using var features = backbone.forward(zeros(1, 3, imageSize, imageSize));
+                FeatureCount = (int)features.shape[1];
+            }
+            catch (System.Runtime.InteropServices.ExternalException e)
+            {
+                throw new ArgumentException($"The backbone {backbone.SourceName} cannot take {imageSize}x{imageSize} images " +
+                    $"(it was exported for {backbone.ImportWidth}x{backbone.ImportHeight}): {e.Message.Split('\n')[0]}", e);
+            }
         }
         torch.manual_seed(seed);
         head = new ClassifierHead(FeatureCount, headWidth, labelCount);

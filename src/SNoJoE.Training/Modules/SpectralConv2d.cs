@@ -1,3 +1,4 @@
+using SNoJoE.Core.Randomness;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -103,7 +104,7 @@ public sealed class SpectralConv2d : nn.Module<Tensor, Tensor>
     private void InitialiseMatrixVectors()
     {
         using var _ = no_grad();
-        var generator = new Generator(StableSeed(name ?? string.Empty));
+        var generator = new Generator(StableHash.Fnv1a64(name ?? string.Empty)); // same u, v in every process
         var matrix = weight.detach().reshape(weight.shape[0], -1);
         u = register_vector("sn_u", F.normalize(randn([matrix.shape[0]], generator: generator), dim: 0));
         v = register_vector("sn_v", F.normalize(randn([matrix.shape[1]], generator: generator), dim: 0));
@@ -115,21 +116,13 @@ public sealed class SpectralConv2d : nn.Module<Tensor, Tensor>
     private void InitialiseOperatorVectors(long[] inputShape)
     {
         using var _ = no_grad();
-        var generator = new Generator(StableSeed(name ?? string.Empty));
+        var generator = new Generator(StableHash.Fnv1a64(name ?? string.Empty));
         var vInit = F.normalize(randn([1, inputShape[1], inputShape[2], inputShape[3]], generator: generator).flatten(), dim: 0)
             .reshape(1, inputShape[1], inputShape[2], inputShape[3]);
         var uShape = LinearPart(vInit, weight.detach()).shape;
         u = register_vector("sn_u", F.normalize(randn(uShape, generator: generator).flatten(), dim: 0).reshape(uShape));
         v = register_vector("sn_v", vInit);
         for (int i = 0; i < _sn.InitialOperatorIterations; i++) PowerIteration(weight.detach());
-    }
-
-    /// <summary>A seed from the module name (FNV-1a; string.GetHashCode is randomised per process): same u, v every run.</summary>
-    private static ulong StableSeed(string text)
-    {
-        ulong hash = 14695981039346656037UL;
-        foreach (var c in text) hash = (hash ^ c) * 1099511628211UL;
-        return hash;
     }
 
     private Tensor register_vector(string name, Tensor value)

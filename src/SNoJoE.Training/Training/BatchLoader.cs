@@ -1,6 +1,7 @@
 using SNoJoE.Core.Datasets;
 using SNoJoE.Core.Imaging;
 using SNoJoE.Core.Pipeline;
+using SNoJoE.Core.Randomness;
 
 namespace SNoJoE.Training.Training;
 
@@ -45,7 +46,7 @@ public sealed class BatchLoader(ImageDecoder decoder, Preprocessor preprocessor,
                 if (augment)
                 {
                     // per-sample RNG: the same seed and order give the same crops whatever the thread schedule
-                    var random = new Random(HashCode.Combine(seed, start + i));
+                    var random = new Random(StableHash.DeriveSeed(seed, "sample", start + i));
                     var (crop, flip) = Augmentation.Sample(random, image.Width, image.Height, minScale, maxScale);
                     preprocessor.Fill(image, slot, crop, flip);
                 }

@@ -10,9 +10,17 @@ public static class NetworkFactory
 {
     public static MultiLabelNetwork Create(string backbonePath, SpectralNormOptions spectralNorm, int imageSize, int headWidth, int labelCount, int seed)
     {
+        CheckImageSize(backbonePath, imageSize);
         torch.manual_seed(seed);
         var backbone = OnnxBackboneImporter.Import(backbonePath, spectralNorm, boundBatchNorm: spectralNorm.Mode == SpectralNormMode.Soft);
         return new MultiLabelNetwork(backbone, imageSize, headWidth, labelCount, seed);
+    }
+
+    /// <summary>Refuses a size the backbone is known not to take (before any data is read or any checkpoint written).</summary>
+    public static void CheckImageSize(string backbonePath, int imageSize)
+    {
+        if (CntkResNet18InputSize.IsBackbone(Path.GetFileName(backbonePath)) && CntkResNet18InputSize.Problem(imageSize, imageSize) is { } problem)
+            throw new ArgumentException($"Image size {imageSize}: {problem}.");
     }
 
     /// <summary>Input preprocessing by preset name: "bgr-mean" (the CNTK ResNet18: BGR 0-255 minus channel means) or "rgb-imagenet" (torchvision).</summary>

@@ -28,6 +28,26 @@ public sealed record RunState
     public static string LastOptimizer(string runDirectory) => Path.Combine(runDirectory, "last.optim");
     public static string BestWeights(string runDirectory) => Path.Combine(runDirectory, "best.pt");
 
+    /// <summary>Where an epoch's checkpoint is written before run.json records the epoch (see <see cref="PromoteCheckpoint"/>).</summary>
+    public static string StagedWeights(string runDirectory, int epoch) => Path.Combine(runDirectory, $"epoch{epoch}.pt.staged");
+    public static string StagedOptimizer(string runDirectory, int epoch) => Path.Combine(runDirectory, $"epoch{epoch}.optim.staged");
+
+    /// <summary>
+    /// Makes last.pt/last.optim (and best.pt) the checkpoint of the last epoch in <see cref="History"/>. An
+    /// epoch's checkpoint is staged, then run.json is saved (the commit), then this moves it into place, so a
+    /// run killed at any moment resumes from weights that match its history: a staged checkpoint of an
+    /// epoch run.json does not record is dropped, one it does record is moved into place. Idempotent.
+    /// </summary>
+    public void PromoteCheckpoint(string runDirectory)
+    {
+        int epoch = History.Count;
+        if (File.Exists(StagedWeights(runDirectory, epoch))) File.Move(StagedWeights(runDirectory, epoch), LastWeights(runDirectory), overwrite: true);
+        if (File.Exists(StagedOptimizer(runDirectory, epoch))) File.Move(StagedOptimizer(runDirectory, epoch), LastOptimizer(runDirectory), overwrite: true);
+        if (epoch > 0 && BestEpoch == epoch && File.Exists(LastWeights(runDirectory)))
+            File.Copy(LastWeights(runDirectory), BestWeights(runDirectory), overwrite: true);
+        foreach (var uncommitted in Directory.EnumerateFiles(runDirectory, "epoch*.staged")) File.Delete(uncommitted);
+    }
+
     public static RunState Load(string runDirectory)
     {
         var path = StatePath(runDirectory);

@@ -3,6 +3,7 @@ using SNoJoE.Core.Datasets;
 using SNoJoE.Evaluation;
 using SNoJoE.Evaluation.Metrics;
 using SNoJoE.Core.Imaging;
+using SNoJoE.Core.Randomness;
 using SNoJoE.Training.Modules;
 using Spectre.Console;
 using TorchSharp;
@@ -25,6 +26,7 @@ public sealed class Trainer(TrainingOptions options, Action<string> log)
         if (resume)
         {
             state = RunState.Load(options.RunDirectory);
+            state.PromoteCheckpoint(options.RunDirectory); // finishes what a run killed while checkpointing left
             if (state.DatasetFingerprint != dataset.Fingerprint())
                 throw new InvalidOperationException($"The dataset in '{options.DataDirectory}' changed since the run started; refusing to resume.");
             state = state with { Options = state.Options with { Epochs = options.Epochs } };
@@ -66,22 +68,19 @@ public sealed class Trainer(TrainingOptions options, Action<string> log)
         for (int epoch = startEpoch; epoch <= o.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            var order = Shuffle(train, o.Seed * 7919 + epoch);
+            var order = Shuffle(train, StableHash.DeriveSeed(o.Seed, "train-order", epoch));
             double trainLoss = await TrainEpochAsync(network, optimizer, loader, order, o, epoch, cancellationToken);
             double seconds = clock.Elapsed.TotalSeconds;
             var (valLoss, valMap) = val.Count > 0 ? await ValidateAsync(network, loader, val, o, labelsList.Count, cancellationToken) : (double.NaN, double.NaN);
 
             var record = new EpochRecord(epoch, trainLoss, valLoss, valMap, train.Count / seconds, seconds);
-            state.History.Add(record);
-            network.save(RunState.LastWeights(o.RunDirectory));
-            optimizer.save_state_dict(RunState.LastOptimizer(o.RunDirectory));
+            network.save(RunState.StagedWeights(o.RunDirectory, epoch));
+            optimizer.save_state_dict(RunState.StagedOptimizer(o.RunDirectory, epoch));
             bool best = state.BestEpoch == 0 || double.IsNaN(valMap) || valMap > state.History[state.BestEpoch - 1].ValMap;
-            if (best)
-            {
-                state.BestEpoch = epoch;
-                File.Copy(RunState.LastWeights(o.RunDirectory), RunState.BestWeights(o.RunDirectory), overwrite: true);
-            }
+            state.History.Add(record);
+            if (best) state.BestEpoch = epoch;
             state.Save(o.RunDirectory);
+            state.PromoteCheckpoint(o.RunDirectory);
             log($"epoch {epoch}/{o.Epochs}: train loss {trainLoss:F4}, val loss {valLoss:F4}, val mAP {valMap:F4}, " +
                 $"{record.ImagesPerSecond:F1} img/s, {seconds:F0}s{(best ? " (best)" : "")}");
         }
@@ -105,7 +104,7 @@ public sealed class Trainer(TrainingOptions options, Action<string> log)
         int batches = (order.Count + o.BatchSize - 1) / o.BatchSize;
         await WithProgressAsync($"epoch {epoch}/{o.Epochs}", batches, async advance =>
         {
-            await foreach (var batch in loader.ReadAsync(order, o.BatchSize, augment: true, seed: o.Seed * 1_000_003 + epoch,
+            await foreach (var batch in loader.ReadAsync(order, o.BatchSize, augment: true, seed: StableHash.DeriveSeed(o.Seed, "augmentation", epoch),
                 o.MinCropScale, o.MaxCropScale, cancellationToken))
             {
                 if (batch.Count < 2) { advance(lossSum / Math.Max(1, seen), seen / clock.Elapsed.TotalSeconds); continue; } // BatchNorm needs 2+ samples
