@@ -1,3 +1,4 @@
+using SNoJoE.Core.Statistics;
 using SNoJoE.Core.Datasets;
 using SNoJoE.Evaluation.Metrics;
 using SNoJoE.Core.Manifest;
