@@ -1,5 +1,5 @@
 // The SNoJoE page: plain JavaScript, no dependencies, no build step.
-// Every URL is relative (fetch('score'), not '/score') so the page works behind a path prefix.
+// Every URL is relative to the page (no leading slash) so the page works behind a path prefix.
 'use strict';
 
 (() => {
