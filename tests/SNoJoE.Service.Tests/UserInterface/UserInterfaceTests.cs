@@ -206,6 +206,11 @@ public sealed class UserInterfaceBrowserTests
             await Assertions.Expect(page.Locator("#model .problem-title")).ToContainTextAsync(ProblemTypes.Unauthorized.Title);
 
             var keyField = page.GetByLabel("API key (sent as X-API-Key; kept only in this tab's session storage)");
+            // Keyboard: from the key field, Tab passes the two buttons and reaches the drop zone's file input.
+            await keyField.FocusAsync();
+            for (var i = 0; i < 3; i++) await page.Keyboard.PressAsync("Tab");
+            Assert.Equal("files", await page.EvaluateAsync<string>("() => document.activeElement.id"));
+
             await keyField.FillAsync("a-wrong-key-0000000000000");
             await page.GetByRole(AriaRole.Button, new() { Name = "Use key" }).ClickAsync();
             await UiBrowser.ChooseAsync(page, image);
