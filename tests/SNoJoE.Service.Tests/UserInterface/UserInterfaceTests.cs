@@ -185,6 +185,49 @@ public sealed class UserInterfaceBrowserTests
     }
 
     [BrowserFact]
+    public async Task Above_the_deployments_batch_limit_the_page_scores_the_images_one_by_one()
+    {
+        await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Limits:MaxBatchImages"] = "1" });
+        var address = await UiBrowser.StartOnKestrelAsync(factory);
+        var folder = TestScratch.CreateFolder("ui-limit");
+        var files = new[] { ("first.jpg", TestImages.Jpeg(11)), ("second.png", TestImages.Png(12)) };
+        using var http = new HttpClient { BaseAddress = new Uri(address) };
+        var expected = new List<SNoJoE.Service.Endpoints.ScoreResponse>();
+        foreach (var (name, bytes) in files)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(folder, name), bytes);
+            expected.Add(await (await http.PostImagesAsync("/score", (bytes, name))).ReadScoreAsync());
+        }
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await BrowserFactAttribute.LaunchChromiumAsync(playwright);
+        var page = await browser.NewPageAsync();
+        var posts = new List<string>();
+        page.Request += (_, request) =>
+        {
+            if (request.Method == "POST") lock (posts) posts.Add(new Uri(request.Url).AbsolutePath);
+        };
+        try
+        {
+            await page.GotoAsync(address + "/");
+            await UiBrowser.ChooseAsync(page, files.Select(f => Path.Combine(folder, f.Item1)).ToArray());
+            for (var i = 0; i < files.Length; i++)
+            {
+                var card = UiBrowser.Card(page, files[i].Item1);
+                await Assertions.Expect(card.Locator(".verdict-text")).ToHaveTextAsync(expected[i].Verdict, new() { Timeout = 60_000 });
+                await Assertions.Expect(card.Locator(".top-label")).ToHaveTextAsync(expected[i].Scores.MaxBy(s => s.Probability)!.Label);
+            }
+            // The batch was refused (400 invalid-request: more than Limits:MaxBatchImages), then each image went alone.
+            lock (posts) Assert.Equal(["/score/batch", "/score", "/score"], posts);
+        }
+        catch
+        {
+            await UiBrowser.SaveFailureAsync(page, "ui-limit");
+            throw;
+        }
+    }
+
+    [BrowserFact]
     public async Task With_api_keys_the_key_field_makes_scoring_work_and_a_wrong_key_shows_the_401_problem()
     {
         const string key = "ui-test-key-0123456789abcdef";

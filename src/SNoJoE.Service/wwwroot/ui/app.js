@@ -186,17 +186,18 @@
     if (!model) await (modelRequest || loadModel());
 
     if (files.length === 1) {
-      const form = new FormData();
-      form.append('image', files[0], files[0].name);
-      const answer = await post('score', form);
-      if (answer.ok) cards[0].showResult(answer.body);
-      else cards[0].showProblem(answer.problem);
+      await scoreOne(files[0], cards[0]);
     } else {
       for (let start = 0; start < files.length; start += BATCH_CHUNK) {
         const chunk = files.slice(start, start + BATCH_CHUNK);
         const form = new FormData();
         for (const file of chunk) form.append('image', file, file.name);
         const answer = await post('score/batch', form);
+        if (!answer.ok && answer.problem.status === 400 && String(answer.problem.type || '').endsWith('/invalid-request')) {
+          // More images than this deployment's Limits:MaxBatchImages: score them one by one instead.
+          for (let i = 0; i < chunk.length; i++) await scoreOne(chunk[i], cards[start + i]);
+          continue;
+        }
         chunk.forEach((file, i) => {
           const card = cards[start + i];
           if (!answer.ok) return card.showProblem(answer.problem);
@@ -213,6 +214,14 @@
     status.textContent = `Scored ${files.length - failed} of ${files.length} image${files.length === 1 ? '' : 's'}${failed ? `; ${failed} failed` : ''}.`;
   }
 
+  async function scoreOne(file, card) {
+    const form = new FormData();
+    form.append('image', file, file.name);
+    const answer = await post('score', form);
+    if (answer.ok) card.showResult(answer.body);
+    else card.showProblem(answer.problem);
+  }
+
   async function post(url, form) {
     try {
       return await readResponse(await fetch(url, { method: 'POST', body: form, headers: headers() }));
@@ -226,7 +235,9 @@
     const body = h('div', { class: 'card-body' }, h('p', { class: 'pending', text: 'Scoring…' }));
     const thumbnail = h('img', { class: 'thumb', alt: `Thumbnail of ${file.name}` });
     const url = URL.createObjectURL(file);
+    thumbnail.addEventListener('load', () => URL.revokeObjectURL(url), { once: true });
     thumbnail.src = url;
+    thumbnail.addEventListener('error', () => URL.revokeObjectURL(url), { once: true });
     thumbnail.addEventListener('error', () => thumbnail.replaceWith(h('div', { class: 'thumb thumb-missing', text: 'no preview' })), { once: true });
     const element = h('article', { class: 'card pending-card', 'data-file': file.name, 'aria-busy': 'true' },
       h('div', { class: 'card-side' }, thumbnail),
