@@ -10,6 +10,7 @@ using SNoJoE.Service.OpenApi;
 using SNoJoE.Service.Options;
 using SNoJoE.Service.Problems;
 using SNoJoE.Service.Security;
+using SNoJoE.Service.UserInterface;
 
 if (HealthProbe.IsRequested(args)) return await HealthProbe.RunAsync(args);
 
@@ -41,5 +42,6 @@ app.MapServiceHealthChecks();
 app.MapServiceMetrics();
 app.MapProblemTypes();
 app.UseServiceOpenApi();
+app.MapUserInterface();
 
 return await app.RunServiceAsync();

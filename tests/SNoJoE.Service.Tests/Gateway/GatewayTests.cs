@@ -10,7 +10,7 @@ namespace SNoJoE.Service.Tests.Gateway;
 /// The committed nginx gateway in front of two service replicas. Each test connects from its own
 /// loopback address, so nginx's per-client rate limit of one test never throttles another.
 /// </summary>
-public sealed class GatewayTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+public sealed partial class GatewayTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
     private const long ServiceMaxBodyBytes = 20L * 1024 * 1024; // appsettings.json Limits:MaxBodyBytes
 
