@@ -75,7 +75,7 @@ public static class ModelParity
         return saa == 0 || sbb == 0 ? double.NaN : sab / Math.Sqrt(saa * sbb);
     }
 
-    internal static double[] Ranks(double[] values)
+    public static double[] Ranks(double[] values)
     {
         var order = Enumerable.Range(0, values.Length).OrderBy(i => values[i]).ToArray();
         var ranks = new double[values.Length];
