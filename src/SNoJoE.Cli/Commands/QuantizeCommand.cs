@@ -75,6 +75,8 @@ public static class QuantizeCommand
             Console.Out.WriteLine($"ONNX Runtime fused: QLinearConv {optimized.GetValueOrDefault("QLinearConv")}, QLinearAdd {optimized.GetValueOrDefault("QLinearAdd")}"
                 + $" (left: QuantizeLinear {optimized.GetValueOrDefault("QuantizeLinear")}, DequantizeLinear {optimized.GetValueOrDefault("DequantizeLinear")}, Conv {optimized.GetValueOrDefault("Conv")})");
 
+            if (parity > 0 && heldOut.Length == 0)
+                Console.Error.WriteLine($"note: no parity report: split '{q.CalibrationSplit}' has no images after the {calibration.Length} calibration ones (lower --images)");
             if (heldOut.Length > 0 || parse.GetValue(speed))
             {
                 var options = new InferenceOptions { Provider = ProviderPreference.Cpu, IntraOpThreads = threadCount };
