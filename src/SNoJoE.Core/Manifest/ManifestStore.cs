@@ -75,6 +75,15 @@ public static class ManifestStore
         }
         if (m.EnergyThreshold is { } t && (double.IsNaN(t) || double.IsInfinity(t))) problems.Add("energyThreshold must be finite");
         if (m.SpectralNorm?.Mode is not ("none" or "conv" or "soft")) problems.Add($"spectralNorm.mode '{m.SpectralNorm?.Mode}' must be none, conv or soft");
+        if (m.Quantization is { } q)
+        {
+            if (!QuantizationInfo.Methods.Contains(q.Method)) problems.Add($"quantization.method '{q.Method}' must be {string.Join(" or ", QuantizationInfo.Methods)}");
+            if (q.Method == "percentile" && !(q.Percentile is > 50 and <= 100)) problems.Add("quantization.percentile must be in (50, 100] for method percentile");
+            if (q.CalibrationImages < 1) problems.Add("quantization.calibrationImages must be at least 1");
+            if (string.IsNullOrWhiteSpace(q.CalibrationSplit)) problems.Add("quantization.calibrationSplit is empty");
+            if (q.SourceModelSha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigitLower))
+                problems.Add("quantization.sourceModelSha256 must be 64 lower-case hex digits");
+        }
         return problems;
     }
 

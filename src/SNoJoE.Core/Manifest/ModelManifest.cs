@@ -25,6 +25,8 @@ public sealed record ModelManifest
     public double? EnergyThreshold { get; init; }
     public CalibrationInfo? Calibration { get; init; }
     public TrainingSummary? Training { get; init; }
+    /// <summary>Set on a model written by <c>snojoe quantize</c>: how it was quantized and from which float32 model. Null for float32 models.</summary>
+    public QuantizationInfo? Quantization { get; init; }
 }
 
 public sealed record OutputNames
@@ -69,4 +71,33 @@ public sealed record TrainingSummary
     public int? BestEpoch { get; init; }
     [JsonPropertyName("imagesPerSecond")]
     public double? ImagesPerSecond { get; init; }
+}
+
+/// <summary>
+/// How a static QDQ int8 model was made from a float32 one. The int8 model needs its own energy threshold
+/// (<c>snojoe calibrate</c>): the quantizer leaves <see cref="ModelManifest.EnergyThreshold"/> null.
+/// </summary>
+public sealed record QuantizationInfo
+{
+    public static readonly IReadOnlyList<string> Methods = ["minmax", "percentile"];
+
+    /// <summary>How activation ranges were taken from the calibration images: minmax | percentile.</summary>
+    public required string Method { get; init; }
+    /// <summary>The percentile (e.g. 99.999) of each tail kept in range; null for minmax.</summary>
+    public double? Percentile { get; init; }
+    /// <summary>e.g. "int8 per output channel, symmetric".</summary>
+    public required string Weights { get; init; }
+    /// <summary>e.g. "uint8 per tensor, asymmetric".</summary>
+    public required string Activations { get; init; }
+    public required string CalibrationSplit { get; init; }
+    public required int CalibrationImages { get; init; }
+    public string? Data { get; init; }
+    /// <summary>File name of the float32 model that was quantized.</summary>
+    public required string SourceModel { get; init; }
+    public required string SourceModelSha256 { get; init; }
+    /// <summary>Quantized node counts by operator (Conv, Add, MaxPool).</summary>
+    public IReadOnlyDictionary<string, int>? QuantizedNodes { get; init; }
+    /// <summary>What stays float32, in words.</summary>
+    public string? FloatNodes { get; init; }
+    public required DateTimeOffset Date { get; init; }
 }

@@ -37,6 +37,7 @@ public static class ModelApi
 /// <param name="SpectralNorm">The spectral normalization the network was trained with.</param>
 /// <param name="Training">What the model was trained on and how.</param>
 /// <param name="Provider">The ONNX Runtime execution provider in use.</param>
+/// <param name="Quantization">For an int8 model made by <c>snojoe quantize</c>: how, and from which float32 model; null for float32 models.</param>
 public sealed record ModelResponse(
     string Name,
     string Sha256,
@@ -49,7 +50,8 @@ public sealed record ModelResponse(
     CalibrationInfo? Calibration,
     SpectralNormInfo SpectralNorm,
     TrainingSummary? Training,
-    ProviderResponse Provider)
+    ProviderResponse Provider,
+    QuantizationInfo? Quantization = null)
 {
     public static ModelResponse From(LoadedModel model)
     {
@@ -58,7 +60,7 @@ public sealed record ModelResponse(
         return new ModelResponse(m.Name, model.Model.Sha256, Path.GetFileName(model.Path), m.Labels, m.LabelThresholds,
             new InputResponse(i.Name, i.Width, i.Height, i.Resize, i.Resampler, i.ChannelOrder, i.Scale, i.Mean, i.Std),
             model.EnergyThreshold, model.ThresholdSource, m.Calibration, m.SpectralNorm, m.Training,
-            new ProviderResponse(model.Model.Provider, model.RequestedProvider, model.Model.FallbackReason));
+            new ProviderResponse(model.Model.Provider, model.RequestedProvider, model.Model.FallbackReason), m.Quantization);
     }
 }
 
