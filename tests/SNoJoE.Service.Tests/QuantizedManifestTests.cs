@@ -50,7 +50,7 @@ public sealed class QuantizedManifestTests
     public async Task An_invalid_quantization_record_stops_the_service_with_one_message()
     {
         var path = ExportedModel.Shared.CopyWithManifest("int8-bad", m => AddQuantization(m, "not-a-sha"));
-        var run = await ServiceProcess.RunToExitAsync($"--Model:Path={path}");
+        var run = await TestService.RunToExitAsync($"--Model:Path={path}");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("quantization.sourceModelSha256 must be 64 lower-case hex digits", run.OneFatalMessage());
     }
