@@ -45,6 +45,9 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, TextWriter log)
         var (batchingOff, _) = await ServiceAsync("batching-off", 1, corpus.Small, withSoak: false, cancellationToken);
 
         var http = new HttpResults(batchingOn.Mode, batchingOff.Mode);
+        var int8 = settings.Int8ModelPath is { } int8Path
+            ? await Int8Async(int8Path, corpus, decoder, ort, pipeline, batchingOn.Mode, cancellationToken)
+            : null;
         var ratios = Verdicts.Ratios(pipeline, http);
         var report = new BenchmarkReport(
             new RunInfo(startedAt, clock.Elapsed.TotalSeconds, Environment.ProcessorCount, RuntimeInformation.OSDescription,
@@ -54,7 +57,7 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, TextWriter log)
                 new ImagesInfo(corpus.Generated, corpus.Generated ? null : corpus.Folder, Info(corpus.Small), Info(corpus.Large))),
             new ProviderInfo(inProcess.Provider, inProcess.FallbackReason, batchingOn.Mode.Provider, batchingOff.Mode.Provider,
                 batchingOn.FallbackReason ?? batchingOff.FallbackReason),
-            ort, decode, pipeline, http, soak!, ratios, Verdicts.Check(ratios, http, soak!));
+            ort, decode, pipeline, http, soak!, ratios, Verdicts.Check(ratios, http, soak!, int8), int8);
         await ReportJson.WriteAsync(report, settings.OutputPath, cancellationToken);
         return report;
     }
@@ -79,6 +82,36 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, TextWriter log)
         return (ort, decode, pipeline);
     }
 
+    private async Task<Int8Results> Int8Async(string modelPath, ImageCorpus corpus, ImageDecoder decoder, IReadOnlyList<OrtResult> fp32Ort,
+        IReadOnlyList<LevelResult> fp32Pipeline, HttpMode fp32Http, CancellationToken cancellationToken)
+    {
+        ModelManifest manifest;
+        try { manifest = ManifestStore.LoadForModel(modelPath); }
+        catch (ManifestException e) { throw new BenchmarkException($"--int8-model '{modelPath}': {e.Message}", e); }
+        var preprocessor = new Preprocessor(manifest.Input);
+        Progress($"int8 model {manifest.Name}: loading it in-process");
+        IReadOnlyList<OrtResult> ort;
+        IReadOnlyList<LevelResult> pipeline;
+        using (var model = LoadModel(modelPath))
+        {
+            var tensor = new float[model.InputLength];
+            using (var image = decoder.Decode(corpus.Small.Jpegs[0])) preprocessor.Fill(image, tensor);
+            Progress("int8: raw ONNX Runtime, batch " + string.Join("/", settings.BatchSizes));
+            ort = await OrtPhase.RunAsync(model, tensor, settings, cancellationToken);
+            Progress("int8: in-process pipeline, concurrency " + string.Join("/", settings.ConcurrencyLevels));
+            pipeline = await PipelinePhase.RunAsync(model, corpus.Small, decoder, preprocessor, settings, cancellationToken);
+        }
+        var (http, _) = await ServiceAsync("int8-batching-on", modelPath, settings.MaxBatchSize, corpus.Small, withSoak: false, cancellationToken);
+        return new Int8Results(modelPath, manifest.Name, ort, pipeline, http.Mode,
+            Ratio(ort, fp32Ort, 1), Ratio(ort, fp32Ort, 16),
+            Statistics.Ratio.Of(pipeline.MaxBy(l => l.PerSecond)?.PerSecond, fp32Pipeline.MaxBy(l => l.PerSecond)?.PerSecond),
+            Statistics.Ratio.Of(http.Mode.Levels.FirstOrDefault(l => l.Concurrency == 16)?.PerSecond,
+                fp32Http.Levels.FirstOrDefault(l => l.Concurrency == 16)?.PerSecond));
+
+        static double? Ratio(IReadOnlyList<OrtResult> int8, IReadOnlyList<OrtResult> fp32, int batch) => Statistics.Ratio.Of(
+            int8.FirstOrDefault(r => r.BatchSize == batch)?.ImagesPerSecond, fp32.FirstOrDefault(r => r.BatchSize == batch)?.ImagesPerSecond);
+    }
+
     private ImageCorpus Images()
     {
         if (settings.ImagesFolder is { } folder)
@@ -90,12 +123,12 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, TextWriter log)
         return ImageCorpus.Generate(settings.GeneratedSmallImages, settings.GeneratedLargeImages);
     }
 
-    private OnnxModel LoadModel()
+    private OnnxModel LoadModel(string? modelPath = null)
     {
         var preference = ProviderPreferences.TryParse(settings.Provider) ?? ProviderPreference.Auto;
         try
         {
-            return OnnxModel.Load(settings.ModelPath, new InferenceOptions { Provider = preference, IntraOpThreads = settings.Threads });
+            return OnnxModel.Load(modelPath ?? settings.ModelPath, new InferenceOptions { Provider = preference, IntraOpThreads = settings.Threads });
         }
         catch (ModelLoadException e)
         {
@@ -103,10 +136,13 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, TextWriter log)
         }
     }
 
-    private async Task<(ServiceRun Run, SoakResult? Soak)> ServiceAsync(string name, int maxBatchSize, ImageSet images, bool withSoak,
+    private Task<(ServiceRun Run, SoakResult? Soak)> ServiceAsync(string name, int maxBatchSize, ImageSet images, bool withSoak,
+        CancellationToken cancellationToken) => ServiceAsync(name, settings.ModelPath, maxBatchSize, images, withSoak, cancellationToken);
+
+    private async Task<(ServiceRun Run, SoakResult? Soak)> ServiceAsync(string name, string modelPath, int maxBatchSize, ImageSet images, bool withSoak,
         CancellationToken cancellationToken)
     {
-        var launch = new ServiceLaunch(settings.ServiceDll, settings.ModelPath, settings.Provider, settings.Threads, settings.DecodeThreads, maxBatchSize);
+        var launch = new ServiceLaunch(settings.ServiceDll, modelPath, settings.Provider, settings.Threads, settings.DecodeThreads, maxBatchSize);
         Progress($"starting the service, {name} (Batching__MaxBatchSize={maxBatchSize})");
         await using var service = await ServiceHost.StartAsync(launch, cancellationToken);
         Progress($"service {name} ready at {service.BaseAddress} (pid {service.ProcessId}, provider {service.Provider}) in {service.StartupTime.TotalSeconds:0.0} s");

@@ -23,6 +23,8 @@ public sealed record BenchmarkSettings
     public required string OutputPath { get; init; }
     public string? ImagesFolder { get; init; }
     public required string ServiceDll { get; init; }
+    /// <summary>An int8 model (from `snojoe quantize`) measured beside the main one: ONNX Runtime, pipeline and HTTP; null: none.</summary>
+    public string? Int8ModelPath { get; init; }
 
     public IReadOnlyList<int> BatchSizes { get; init; } = [1, 4, 8, 16];
     public IReadOnlyList<int> ConcurrencyLevels { get; init; } = [1, 4, 16, 64];

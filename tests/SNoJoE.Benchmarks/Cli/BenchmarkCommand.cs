@@ -19,16 +19,17 @@ public static class BenchmarkCommand
         var soak = new Option<double?>("--soak-seconds") { Description = "Length of the memory soak at concurrency 16 (default 300; 3 with --quick)." };
         var quick = new Option<bool>("--quick") { Description = "Tiny durations and image counts: a smoke test of the whole run, not a measurement." };
         var images = new Option<string?>("--images") { Description = "A folder of JPEGs to use instead of generated ones: needs some with the longest side <= 1024 px and some with the shortest side >= 1500 px." };
+        var int8 = new Option<string?>("--int8-model") { Description = "An int8 model (from `snojoe quantize`) measured in the same run beside --model: ONNX Runtime, the in-process pipeline and the service with batching on, with their ratios to --model. 'none' skips it. Default: the bundled int8 model when --model is the bundled model." };
         var output = new Option<string>("--out") { Description = "Where to write the results as JSON.", DefaultValueFactory = _ => "benchmark.json" };
 
         var command = new RootCommand("Measures SNoJoE.Service against its physical limit: ONNX Runtime in-process, decoding, the in-process pipeline, and the real service over HTTP on loopback (batching on and off), plus its memory over a soak.")
         {
-            model, provider, threads, duration, soak, quick, images, output,
+            model, provider, threads, duration, soak, quick, images, int8, output,
         };
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
             var settings = Settings(parse.GetValue(model), parse.GetValue(provider)!, parse.GetValue(threads), parse.GetValue(duration),
-                parse.GetValue(soak), parse.GetValue(quick), parse.GetValue(images), parse.GetValue(output)!);
+                parse.GetValue(soak), parse.GetValue(quick), parse.GetValue(images), parse.GetValue(output)!, parse.GetValue(int8));
             var report = await new BenchmarkRunner(settings, Console.Out).RunAsync(cancellationToken);
             ReportTables.Write(report);
             Console.Out.WriteLine($"results: {Path.GetFullPath(settings.OutputPath)}");
@@ -50,7 +51,7 @@ public static class BenchmarkCommand
     }
 
     internal static BenchmarkSettings Settings(string? model, string provider, int threads, double? duration, double? soak, bool quick,
-        string? images, string output)
+        string? images, string output, string? int8Model = null)
     {
         if (threads is < 1 or > 1024) throw new BenchmarkException($"--threads {threads} must be in 1..1024.");
         var seconds = duration ?? (quick ? 0.5 : 10);
@@ -64,6 +65,7 @@ public static class BenchmarkCommand
 
         var modelPath = model is null ? BundledModel.Find() : Path.GetFullPath(model);
         if (!File.Exists(modelPath)) throw new BenchmarkException($"--model '{modelPath}' does not exist.");
+        var int8Path = Int8ModelPath(int8Model, model is null ? modelPath : null);
         var serviceDll = Path.Combine(AppContext.BaseDirectory, "SNoJoE.Service.dll");
         if (!File.Exists(serviceDll)) throw new BenchmarkException($"the service is not built beside the benchmark ('{serviceDll}' is missing).");
 
@@ -82,9 +84,24 @@ public static class BenchmarkCommand
             OutputPath = output,
             ImagesFolder = images,
             ServiceDll = serviceDll,
+            Int8ModelPath = int8Path,
             GeneratedSmallImages = quick ? 8 : 32,
             GeneratedLargeImages = quick ? 2 : 4,
         };
+    }
+
+    /// <summary>The int8 model to measure: as given, none for 'none', else the bundled one beside the bundled model if it is there.</summary>
+    private static string? Int8ModelPath(string? option, string? bundledModel)
+    {
+        if (option is "none") return null;
+        if (option is not null)
+        {
+            var path = Path.GetFullPath(option);
+            return File.Exists(path) ? path : throw new BenchmarkException($"--int8-model '{path}' does not exist.");
+        }
+        if (bundledModel is null) return null;
+        var bundledInt8 = Path.ChangeExtension(bundledModel, ".int8.onnx");
+        return File.Exists(bundledInt8) ? bundledInt8 : null;
     }
 
     private static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);

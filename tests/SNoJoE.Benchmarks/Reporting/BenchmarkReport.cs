@@ -12,7 +12,24 @@ public sealed record BenchmarkReport(
     HttpResults Http,
     SoakResult Soak,
     Ratios Ratios,
-    IReadOnlyList<TargetCheck> Targets);
+    IReadOnlyList<TargetCheck> Targets,
+    Int8Results? Int8 = null);
+
+/// <summary>
+/// The int8 model in the same run, phase by phase (decoding is the same for both models and is not repeated), and
+/// its speed as a ratio to the main model's: ONNX Runtime images/s at batch 1 and 16, the in-process pipeline at its
+/// best level, the service (batching on) at concurrency 16.
+/// </summary>
+public sealed record Int8Results(
+    string ModelPath,
+    string ModelName,
+    IReadOnlyList<OrtResult> Ort,
+    IReadOnlyList<LevelResult> Pipeline,
+    HttpMode Http,
+    double? OrtRatioAtBatch1,
+    double? OrtRatioAtBatch16,
+    double? PipelineRatio,
+    double? HttpRatioAt16);
 
 public sealed record RunInfo(
     DateTimeOffset StartedAt,

@@ -46,6 +46,22 @@ public static class ReportTables
         memory.AddRow("RSS samples", Samples(soak.Samples));
         console.Write(memory);
 
+        if (report.Int8 is { } int8)
+        {
+            var q = Table($"6. INT8 model ({int8.ModelName}): the same phases, decoding shared", "phase", "level", "per second", "p50 ms", "p99 ms", "batch", "int8 / fp32");
+            foreach (var r in int8.Ort)
+                q.AddRow("ONNX Runtime", $"batch {N(r.BatchSize)}", F(r.ImagesPerSecond), F(r.RunLatency.P50Ms), F(r.RunLatency.P99Ms), N(r.BatchSize),
+                    R(Statistics.Ratio.Of(r.ImagesPerSecond, report.Ort.FirstOrDefault(o => o.BatchSize == r.BatchSize)?.ImagesPerSecond)));
+            foreach (var l in int8.Pipeline)
+                q.AddRow("in-process pipeline", $"c={N(l.Concurrency)}", F(l.PerSecond), F(l.Latency.P50Ms), F(l.Latency.P99Ms), F(l.MeanBatchSize),
+                    R(Statistics.Ratio.Of(l.PerSecond, report.Pipeline.FirstOrDefault(p => p.Concurrency == l.Concurrency)?.PerSecond)));
+            foreach (var l in int8.Http.Levels)
+                q.AddRow("service over HTTP", $"c={N(l.Concurrency)}", F(l.PerSecond), F(l.Latency.P50Ms), F(l.Latency.P99Ms), F(l.MeanBatchSize),
+                    R(Statistics.Ratio.Of(l.PerSecond, report.Http.BatchingOn.Levels.FirstOrDefault(h => h.Concurrency == l.Concurrency)?.PerSecond)));
+            q.AddRow("service peak RSS", "", Bytes(int8.Http.PeakRssBytes), "", "", "", "");
+            console.Write(q);
+        }
+
         var ratios = Table("Ratios", "", "value");
         var r0 = report.Ratios;
         ratios.AddRow("HTTP end-to-end / in-process pipeline (best of each)",
@@ -53,6 +69,12 @@ public static class ReportTables
         ratios.AddRow("  the same by CPU: in-process CPU ms/image / service CPU ms/image", R(r0.HttpOverPipelineByCpu));
         ratios.AddRow("batching on / off at c=16", R(r0.BatchingOnOverOffAt16));
         ratios.AddRow("batching on / off at c=64", R(r0.BatchingOnOverOffAt64));
+        if (report.Int8 is { } i8)
+        {
+            ratios.AddRow("int8 / fp32 ONNX Runtime at batch 1 / 16", $"{R(i8.OrtRatioAtBatch1)} / {R(i8.OrtRatioAtBatch16)}");
+            ratios.AddRow("int8 / fp32 in-process pipeline (best of each)", R(i8.PipelineRatio));
+            ratios.AddRow("int8 / fp32 service over HTTP at c=16", R(i8.HttpRatioAt16));
+        }
         console.Write(ratios);
 
         var targets = Table("Targets (informational)", "target", "wanted", "measured", "");

@@ -29,7 +29,10 @@ public static class Verdicts
             OnOverOff(http, 64));
     }
 
-    public static IReadOnlyList<TargetCheck> Check(Ratios ratios, HttpResults http, SoakResult soak)
+    public const double Int8OrtTarget = 2.5;
+    public const double Int8HttpTarget = 2.0;
+
+    public static IReadOnlyList<TargetCheck> Check(Ratios ratios, HttpResults http, SoakResult soak, Int8Results? int8 = null)
     {
         var checks = new List<TargetCheck>
         {
@@ -53,6 +56,14 @@ public static class Verdicts
         checks.Add(new TargetCheck("RSS growth over the soak after its baseline", $"< {SoakGrowthTarget:P0}",
             soak.Growth is { } g ? $"{g:+0.0%;-0.0%} (max {soak.MaxGrowth:+0.0%;-0.0%}, baseline at {soak.BaselineAtSeconds:0.#} s)" : "n/a",
             soak.Growth < SoakGrowthTarget));
+
+        if (int8 is not null)
+        {
+            checks.Add(new TargetCheck("int8 / fp32 ONNX Runtime images/s at batch 1 and 16", $">= {Int8OrtTarget:0.0}",
+                $"{Show(int8.OrtRatioAtBatch1)}, {Show(int8.OrtRatioAtBatch16)}", int8.OrtRatioAtBatch1 >= Int8OrtTarget && int8.OrtRatioAtBatch16 >= Int8OrtTarget));
+            checks.Add(new TargetCheck("int8 / fp32 service over HTTP at c=16", $">= {Int8HttpTarget:0.0}", Show(int8.HttpRatioAt16),
+                int8.HttpRatioAt16 >= Int8HttpTarget));
+        }
         return checks;
     }
 
