@@ -1,4 +1,3 @@
-using SNoJoE.Core.Statistics;
 using SNoJoE.Core.Datasets;
 using SNoJoE.Evaluation.Metrics;
 using SNoJoE.Core.Manifest;

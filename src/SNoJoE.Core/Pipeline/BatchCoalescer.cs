@@ -64,6 +64,8 @@ public sealed class BatchCoalescer<TOutput> : IAsyncDisposable
     /// </summary>
     public Task<BatchedOutput<TOutput>> ScheduleAsync(float[] input, CancellationToken cancellationToken = default)
     {
+        if (input.Length != _runner.InputLength)
+            throw new ArgumentException($"The input holds {input.Length} floats; the model takes {_runner.InputLength} per image.", nameof(input));
         var pending = new PendingImage(input, Stopwatch.GetTimestamp());
         if (cancellationToken.CanBeCanceled)
             pending.Registration = cancellationToken.UnsafeRegister(static state => ((PendingImage)state!).TrySetCanceled(), pending);
@@ -92,6 +94,28 @@ public sealed class BatchCoalescer<TOutput> : IAsyncDisposable
     }
 
     private async Task ConsumeAsync()
+    {
+        try
+        {
+            await CoalesceAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // A bug here must not leave callers waiting forever: refuse new images and fail every one still held.
+            _closed = true;
+            _queue.Writer.TryComplete();
+            for (int i = 0; i < _batch.Length; i++)
+                if (_batch[i] is not null) Take(i).TrySetException(e);
+            while (_queue.Reader.TryRead(out var queued))
+            {
+                queued.Registration.Dispose();
+                queued.TrySetException(e);
+            }
+            _observer.OnBatchFailed(0, e);
+        }
+    }
+
+    private async Task CoalesceAsync()
     {
         var reader = _queue.Reader;
         using var delay = new CancellationTokenSource();
@@ -144,6 +168,8 @@ public sealed class BatchCoalescer<TOutput> : IAsyncDisposable
 
     private void RunBatch(int count)
     {
+        count = WithoutWithdrawn(count);
+        if (count == 0) return;
         int inputLength = _runner.InputLength;
         long started = Stopwatch.GetTimestamp();
         for (int i = 0; i < count; i++)
@@ -176,6 +202,20 @@ public sealed class BatchCoalescer<TOutput> : IAsyncDisposable
             item.TrySetResult(new BatchedOutput<TOutput>(outputs[i], item.QueueTime, runTime, count));
         }
         outputs.Clear();
+    }
+
+    /// <summary>Drops images withdrawn while their batch was forming (a timeout during MaxDelay, a stopped scorer).</summary>
+    private int WithoutWithdrawn(int count)
+    {
+        int kept = 0;
+        for (int i = 0; i < count; i++)
+        {
+            var item = _batch[i];
+            _batch[i] = null!;
+            if (item.Task.IsCompleted) Drop(item);
+            else _batch[kept++] = item;
+        }
+        return kept;
     }
 
     private PendingImage Take(int index)

@@ -22,14 +22,18 @@ public static class UserInterfaceEndpoints
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; "
         + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+    /// <summary>
+    /// Maps the files; with <c>Ui:Enabled</c> false each answers 404 like an unknown route. The setting is read per
+    /// request, not here: a bad value must fail the validation at start (one line, exit 1), not the building of the app.
+    /// </summary>
     public static WebApplication MapUserInterface(this WebApplication app)
     {
-        if (!app.Services.GetRequiredService<IOptions<UiOptions>>().Value.Enabled) return app;
         foreach (var file in LoadFiles())
         {
             var route = file.Path == "index.html" ? "/" : "/" + file.Path;
-            app.MapGet(route, (HttpContext context) =>
+            app.MapGet(route, IResult (HttpContext context, IOptions<UiOptions> options) =>
                 {
+                    if (!options.Value.Enabled) return TypedResults.NotFound();
                     context.Response.Headers.CacheControl = "no-cache";
                     context.Response.Headers.XContentTypeOptions = "nosniff";
                     if (file.ContentType.StartsWith("text/html", StringComparison.Ordinal))

@@ -10,7 +10,7 @@ public sealed record Batch(float[] Images, float[] Targets, int Count);
 
 /// <summary>
 /// Decodes, augments and preprocesses batches in parallel with the shared Core decoder and
-/// preprocessor, one batch ahead of the consumer. An image that fails to decode is reported with
+/// preprocessor, two batches ahead of the consumer. An image that fails to decode is reported with
 /// its path and left out of its batch (or ends the run under <see cref="BadSamplePolicy.Fail"/>).
 /// </summary>
 public sealed class BatchLoader(ImageDecoder decoder, Preprocessor preprocessor, int labelCount, BadSamplePolicy policy, Action<string> report)

@@ -173,4 +173,65 @@ public sealed class BatchCoalescerTests
     public void Bad_policies_are_refused(int maxBatchSize, int maxDelayMs, int queueCapacity) =>
         Assert.Throws<ArgumentOutOfRangeException>(() =>
             new BatchCoalescer<float>(new FakeRunner(), new BatchingPolicy(maxBatchSize, TimeSpan.FromMilliseconds(maxDelayMs), queueCapacity)));
+
+    [Fact]
+    public async Task An_image_withdrawn_while_its_batch_forms_never_reaches_the_runner()
+    {
+        var runner = new FakeRunner();
+        var observer = new RecordingObserver();
+        var coalescer = new BatchCoalescer<float>(runner, BatchingPolicy.FullBatches(maxBatchSize: 4, queueCapacity: 8), observer);
+        using var withdraw = new CancellationTokenSource();
+        var withdrawn = coalescer.ScheduleAsync(FakeRunner.Image(coalescer, 1), withdraw.Token);
+        var kept = coalescer.ScheduleAsync(FakeRunner.Image(coalescer, 2));
+        // The consumer takes both into the forming batch and waits for two more: none comes.
+        await WaitUntilAsync(() => coalescer.QueueDepth == 0);
+
+        withdraw.Cancel();
+        await coalescer.DisposeAsync(); // runs the partial last batch
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => withdrawn);
+        Assert.Equal(2f, (await kept).Output);
+        Assert.Equal([2f], runner.Seen);
+        Assert.Equal([1], runner.BatchSizes);
+        Assert.Equal(1, observer.Dropped);
+    }
+
+    [Fact]
+    public async Task An_input_of_the_wrong_length_is_refused_before_it_is_queued()
+    {
+        var runner = new FakeRunner();
+        await using var coalescer = new BatchCoalescer<float>(runner, Immediate(maxBatchSize: 4));
+        Assert.Throws<ArgumentException>(() => { _ = coalescer.ScheduleAsync(new float[runner.InputLength + 1]); });
+        Assert.Equal(0, coalescer.QueueDepth);
+        Assert.Equal(5f, (await coalescer.ScheduleAsync(FakeRunner.Image(coalescer, 5)).WaitAsync(Patience)).Output);
+    }
+
+    [Fact]
+    public async Task A_fault_in_the_consumer_fails_the_waiting_images_and_closes_the_pipeline_instead_of_hanging()
+    {
+        var runner = new FakeRunner();
+        var coalescer = new BatchCoalescer<float>(runner, Immediate(maxBatchSize: 4), new ThrowingObserver());
+        var failed = coalescer.ScheduleAsync(FakeRunner.Image(coalescer, 1));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => failed.WaitAsync(Patience));
+        Assert.Equal("observer broke", error.Message);
+        // The pipeline closed itself before it failed the image.
+        Assert.Throws<PipelineClosedException>(() => { _ = coalescer.ScheduleAsync(FakeRunner.Image(coalescer, 2)); });
+        await coalescer.DisposeAsync();
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("The condition never held.");
+            await Task.Delay(5);
+        }
+    }
+
+    private sealed class ThrowingObserver : IBatchObserver
+    {
+        public void OnDequeued(TimeSpan queueTime) => throw new InvalidOperationException("observer broke");
+    }
 }

@@ -94,6 +94,14 @@ public sealed partial class UserInterfaceHttpTests(DefaultServiceFixture service
         Assert.Contains("Ui", error.ToString());
     }
 
+    [Fact]
+    public async Task The_real_process_with_a_bad_Ui_Enabled_exits_1_with_one_fatal_line()
+    {
+        var run = await TestService.RunToExitAsync($"--Model:Path={ExportedModel.Shared.OnnxPath}", "--Ui:Enabled=sometimes");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("Ui", run.OneFatalMessage());
+    }
+
     // src="/x", href="/x", href="//host", or any http(s) URL: only relative URLs are allowed.
     [GeneratedRegex(@"(src|href|action)\s*=\s*""(/|https?:)", RegexOptions.IgnoreCase)]
     private static partial Regex AbsoluteUrlInHtml();
