@@ -18,6 +18,8 @@ public sealed record EvaluationReport
     public required IdSection Id { get; init; }
     public required IReadOnlyList<OodSection> Ood { get; init; }
     public required MahalanobisSection Mahalanobis { get; init; }
+    /// <summary>The post-hoc detectors' fitting data and constants; null when none was fitted.</summary>
+    public Detectors.DetectorSection? Detectors { get; init; }
     public required IReadOnlyList<string> Notes { get; init; }
 }
 
@@ -63,6 +65,8 @@ public sealed record OodSection
     public required double? FprAtThreshold { get; init; }
     /// <summary>Score name -> metrics; empty when the set has no decodable image.</summary>
     public required IReadOnlyDictionary<string, OodMetricSet> Scores { get; init; }
+    /// <summary>Score name -> AUROC minus JointEnergy's, with a paired bootstrap 95% interval; null when not computed.</summary>
+    public IReadOnlyDictionary<string, AurocGain>? AurocGainVsJointEnergy { get; init; }
     public required UnreadableSection Unreadable { get; init; }
 }
 

@@ -2,6 +2,7 @@ using SNoJoE.Core.Datasets;
 using SNoJoE.Evaluation.Metrics;
 using SNoJoE.Core.Inference;
 using SNoJoE.Core.Scoring;
+using SNoJoE.Evaluation.Detectors;
 
 namespace SNoJoE.Evaluation;
 
@@ -12,6 +13,12 @@ public sealed record EvaluationRequest
     public required IReadOnlyList<OodSetSpec> OodSets { get; init; }
     /// <summary>The ID split the Mahalanobis Gaussians are fitted on (Lee et al. fit on training data).</summary>
     public string FitSplit { get; init; } = "train";
+    /// <summary>The ID split the energy temperature is chosen on (its annotated images); never an OOD set.</summary>
+    public string TuneSplit { get; init; } = "val";
+    /// <summary>Whether to fit and report the post-hoc detectors (energy_t, ReAct, ASH, DICE, KNN).</summary>
+    public bool Detectors { get; init; } = true;
+    /// <summary>Paired bootstrap resamples for the AUROC gain over JointEnergy (0: none).</summary>
+    public int BootstrapResamples { get; init; } = PairedBootstrap.DefaultResamples;
     public double RecallLevel { get; init; } = 0.95;
 }
 
@@ -40,14 +47,18 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
         var idImages = IdImages.Load(request.Id, request.IdSplit, labels);
         var notes = new List<string>();
 
-        var (mahalanobis, mahalanobisSection) = await FitMahalanobisAsync(request, notes, cancellationToken);
-        var scorer = new DatasetScorer(model, scorerOptions with { WithFeatures = mahalanobis is not null });
-        var scoreNames = OodScores.LogitScoreNames.Concat(mahalanobis is null ? [] : [OodScores.MahalanobisName]).ToArray();
+        var fit = await ScoreFitSplitAsync(request, cancellationToken);
+        var (mahalanobis, mahalanobisSection) = FitMahalanobis(request, fit, notes);
+        var (detectors, detectorSection) = request.Detectors ? await FitDetectorsAsync(request, fit, notes, cancellationToken) : (null, null);
+        bool needFeatures = mahalanobis is not null || detectors is not null;
+        var scorer = new DatasetScorer(model, scorerOptions with { WithFeatures = needFeatures });
+        var scoreNames = OodScores.LogitScoreNames.Concat(mahalanobis is null ? [] : [OodScores.MahalanobisName])
+            .Concat(detectors?.Names ?? []).ToArray();
 
         var idScored = await ScoreAsync(scorer, $"ID {request.IdSplit}", idImages.Select(i => i.Path).ToArray(), cancellationToken);
         if (idScored.Images.Count == 0)
             throw new DatasetException($"No image of ID split '{request.IdSplit}' could be read ({idScored.Unreadable.Count} unreadable).");
-        var idTable = Table(OodSetSpec.IdSetName, idScored, scoreNames, mahalanobis);
+        var idTable = Table(OodSetSpec.IdSetName, idScored, scoreNames, mahalanobis, detectors);
 
         double? threshold = model.Manifest.EnergyThreshold;
         if (threshold is null) notes.Add("The manifest has no energyThreshold (run calibrate): verdict rates are not reported.");
@@ -59,15 +70,20 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
         {
             var spec = request.OodSets[s];
             var scored = await ScoreAsync(scorer, $"OOD {spec.Name}", oodFiles[s], cancellationToken);
-            var table = Table(spec.Name, scored, scoreNames, mahalanobis);
+            var table = Table(spec.Name, scored, scoreNames, mahalanobis, detectors);
             oodTables.Add(table);
             if (scored.Unreadable.Count > 0)
                 notes.Add($"OOD set '{spec.Name}': {scored.Unreadable.Count} of {scored.Total} files could not be decoded and were left out.");
             var metrics = new Dictionary<string, OodMetricSet>(StringComparer.Ordinal);
+            Dictionary<string, AurocGain>? gains = null;
             if (table.Count == 0) notes.Add($"OOD set '{spec.Name}' has no decodable image: no metrics.");
             else
+            {
                 foreach (var name in scoreNames)
                     metrics[name] = OodMetrics.Compute(idTable[name], table[name], request.RecallLevel);
+                if (request.BootstrapResamples > 0)
+                    gains = BootstrapGains(idTable, table, scoreNames, spec.Name, request.BootstrapResamples);
+            }
             oodSections.Add(new OodSection
             {
                 Name = spec.Name,
@@ -75,6 +91,7 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
                 Images = table.Count,
                 FprAtThreshold = threshold is { } t && table.Count > 0 ? EnergyCalibration.FractionAtOrAbove(table[OodScores.JointEnergyName], t) : null,
                 Scores = metrics,
+                AurocGainVsJointEnergy = gains,
                 Unreadable = UnreadableSection.From(scored.Unreadable),
             });
         }
@@ -91,6 +108,7 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
             Id = IdSection(request, idImages, idScored, labels, threshold, idEnergies),
             Ood = oodSections,
             Mahalanobis = mahalanobisSection,
+            Detectors = detectorSection,
             Notes = notes,
         };
         return new EvaluationResult(report, idTable, oodTables);
@@ -122,7 +140,23 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
         };
     }
 
-    private async Task<(MahalanobisDetector?, MahalanobisSection)> FitMahalanobisAsync(EvaluationRequest request, List<string> notes, CancellationToken cancellationToken)
+    /// <summary>The fit split's annotated images scored with features, or why there are none.</summary>
+    private sealed record FitSet(IReadOnlyList<IdImage> Images, ScoredSet? Scored, string? Why);
+
+    private async Task<FitSet> ScoreFitSplitAsync(EvaluationRequest request, CancellationToken cancellationToken)
+    {
+        if (model.FeatureSize == 0)
+            return new FitSet([], null, $"the model has no '{model.Manifest.Outputs.Features ?? "features"}' output.");
+        if (!request.Id.AvailableSplits().Contains(request.FitSplit, StringComparer.Ordinal))
+            return new FitSet([], null, $"the ID dataset has no '{request.FitSplit}' split to fit on.");
+        var fitImages = IdImages.Load(request.Id, request.FitSplit, model.Manifest.Labels).Where(i => i.Targets is not null).ToArray();
+        if (fitImages.Length == 0) return new FitSet([], null, $"split '{request.FitSplit}' has no annotated image.");
+        var scorer = new DatasetScorer(model, scorerOptions with { WithFeatures = true });
+        var scored = await ScoreAsync(scorer, $"ID fit ({request.FitSplit})", fitImages.Select(i => i.Path).ToArray(), cancellationToken);
+        return new FitSet(fitImages, scored, scored.Images.Count == 0 ? $"no image of split '{request.FitSplit}' could be read." : null);
+    }
+
+    private (MahalanobisDetector?, MahalanobisSection) FitMahalanobis(EvaluationRequest request, FitSet fit, List<string> notes)
     {
         MahalanobisSection Skipped(string why)
         {
@@ -130,17 +164,9 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
             return new MahalanobisSection(false, null, 0, 0, 0, model.FeatureSize, why);
         }
 
-        if (model.FeatureSize == 0)
-            return (null, Skipped($"the model has no '{model.Manifest.Outputs.Features ?? "features"}' output."));
-        if (!request.Id.AvailableSplits().Contains(request.FitSplit, StringComparer.Ordinal))
-            return (null, Skipped($"the ID dataset has no '{request.FitSplit}' split to fit the class Gaussians on."));
-
-        var fitImages = IdImages.Load(request.Id, request.FitSplit, model.Manifest.Labels).Where(i => i.Targets is not null).ToArray();
-        if (fitImages.Length == 0)
-            return (null, Skipped($"split '{request.FitSplit}' has no annotated image."));
-        var scorer = new DatasetScorer(model, scorerOptions with { WithFeatures = true });
-        var scored = await ScoreAsync(scorer, $"Mahalanobis fit ({request.FitSplit})", fitImages.Select(i => i.Path).ToArray(), cancellationToken);
-        var usable = scored.Images.Where(s => fitImages[s.Index].Targets!.Any(t => t)).ToArray();
+        if (fit.Why is not null || fit.Scored is null) return (null, Skipped(fit.Why!));
+        var fitImages = fit.Images;
+        var usable = fit.Scored.Images.Where(s => fitImages[s.Index].Targets!.Any(t => t)).ToArray();
         if (usable.Length == 0)
             return (null, Skipped($"split '{request.FitSplit}' has no readable image with a positive label."));
         var detector = MahalanobisDetector.Fit(usable.Select(s => s.Features!).ToArray(), usable.Select(s => fitImages[s.Index].Targets!).ToArray());
@@ -150,6 +176,64 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
         return (detector, new MahalanobisSection(true, request.FitSplit, usable.Length, detector.FitRows, detector.Rank, detector.FeatureSize, note));
     }
 
+    private async Task<(PostHocDetectors?, DetectorSection?)> FitDetectorsAsync(EvaluationRequest request, FitSet fit, List<string> notes, CancellationToken cancellationToken)
+    {
+        var why = new List<string>();
+        var head = HeadWeights.TryLoad(model.ModelPath, out var headWhy);
+        if (head is not null && head.Features != model.FeatureSize)
+        {
+            headWhy = $"the head reads {head.Features} features but the model outputs {model.FeatureSize}.";
+            head = null;
+        }
+        if (head is null) why.Add($"ReAct, ASH, DICE and hidden-layer KNN skipped: {headWhy}");
+        if (fit.Why is not null) why.Add($"activation detectors and KNN skipped: {fit.Why}");
+
+        List<float[]> tuneLogits = [];
+        List<bool[]> tuneTargets = [];
+        int tuneImages = 0;
+        if (!request.Id.AvailableSplits().Contains(request.TuneSplit, StringComparer.Ordinal))
+            why.Add($"energy_t skipped: the ID dataset has no '{request.TuneSplit}' split to choose the temperature on.");
+        else
+        {
+            var tune = IdImages.Load(request.Id, request.TuneSplit, model.Manifest.Labels).Where(i => i.Targets is not null).ToArray();
+            if (tune.Length == 0) why.Add($"energy_t skipped: split '{request.TuneSplit}' has no annotated image.");
+            else
+            {
+                var scored = await ScoreAsync(new DatasetScorer(model, scorerOptions with { WithFeatures = false }),
+                    $"ID temperature ({request.TuneSplit})", tune.Select(i => i.Path).ToArray(), cancellationToken);
+                foreach (var s in scored.Images) { tuneLogits.Add(s.Logits); tuneTargets.Add(tune[s.Index].Targets!); }
+                tuneImages = tuneLogits.Count;
+            }
+        }
+        if (request.TuneSplit == request.IdSplit) notes.Add($"The energy temperature is chosen on the evaluated ID split '{request.IdSplit}' itself.");
+        if (request.FitSplit == request.IdSplit) notes.Add($"The post-hoc detectors are fitted on the evaluated ID split '{request.IdSplit}' itself: optimistic.");
+
+        var fitImages = fit.Scored?.Images ?? [];
+        var detectors = PostHocDetectors.Fit(head, fitImages.Select(i => i.Features!).ToArray(), tuneLogits, tuneTargets);
+        foreach (var w in why) notes.Add(w);
+        if (detectors.Names.Count == 0) return (null, null);
+        var headError = detectors.HeadError(fitImages.Select(i => (i.Logits, i.Features)));
+        if (headError is > 1e-3)
+            notes.Add($"The head recomputed in C# differs from the graph's logits by up to {headError:G3}: the activation detectors may not match the model.");
+        var note = $"Fitted on ID only: activation statistics, DICE contributions and the KNN bank on split '{request.FitSplit}' ({fitImages.Count} images); "
+            + $"temperature on split '{request.TuneSplit}' ({tuneImages} images) by the least per-label binary cross-entropy of sigmoid(logits/T) over T in 0.1..10 (41 log-spaced). "
+            + PostHocDetectors.Constants(detectors) + ". No OOD data is used for fitting or for choosing any constant.";
+        return (detectors, new DetectorSection(true, request.FitSplit, fitImages.Count, tuneImages > 0 ? request.TuneSplit : null, tuneImages,
+            tuneImages > 0 ? detectors.Temperature : null, head is null ? null : detectors.ReactClipHidden, head is null ? null : detectors.ReactClipPooled,
+            detectors.ReactPercentile, detectors.AshPrune, detectors.DiceSparsity, detectors.KnnK, headError, detectors.Names, note));
+    }
+
+    private static Dictionary<string, AurocGain> BootstrapGains(ScoreTable id, ScoreTable ood, IReadOnlyList<string> scoreNames, string setName, int resamples)
+    {
+        var reference = OodScores.JointEnergyName;
+        var draws = PairedBootstrap.Draws(id.Count, ood.Count, $"auroc-gain/{setName}", resamples);
+        var referenceAurocs = PairedBootstrap.Aurocs(id[reference], ood[reference], draws);
+        var gains = new Dictionary<string, AurocGain>(StringComparer.Ordinal);
+        foreach (var name in scoreNames.Where(n => n != reference))
+            gains[name] = PairedBootstrap.Gain(id[name], ood[name], id[reference], ood[reference], draws, referenceAurocs);
+        return gains;
+    }
+
     private static Task<ScoredSet> ScoreAsync(DatasetScorer scorer, string description, IReadOnlyList<string> paths, CancellationToken cancellationToken) =>
         ScoringProgress.RunAsync(description, paths.Count, progress => scorer.ScoreAllAsync(paths, progress, cancellationToken));
 
@@ -157,18 +241,20 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
     /// joint_energy is the graph's own output (what the service thresholds), not a recomputation
     /// from the logits, so the verdict rates and the joint_energy metrics use the same numbers.
     /// </remarks>
-    private static ScoreTable Table(string set, ScoredSet scored, IReadOnlyList<string> scoreNames, MahalanobisDetector? mahalanobis)
+    private static ScoreTable Table(string set, ScoredSet scored, IReadOnlyList<string> scoreNames, MahalanobisDetector? mahalanobis, PostHocDetectors? detectors)
     {
         var images = scored.Images;
         var scores = scoreNames.ToDictionary(n => n, _ => new double[images.Count], StringComparer.Ordinal);
         for (int i = 0; i < images.Count; i++)
         {
             var image = images[i];
+            var posthoc = detectors?.Score(image.Logits, image.Features);
             foreach (var name in scoreNames)
                 scores[name][i] = name switch
                 {
                     OodScores.JointEnergyName => image.JointEnergy,
                     OodScores.MahalanobisName => mahalanobis!.Score(image.Features),
+                    _ when posthoc is not null && posthoc.TryGetValue(name, out var v) => v,
                     _ => OodScores.Compute(name, image.Logits),
                 };
         }

@@ -4,6 +4,7 @@ using SNoJoE.Core.Inference;
 using SNoJoE.Core.Manifest;
 using SNoJoE.Core.Scoring;
 using SNoJoE.Evaluation;
+using SNoJoE.Evaluation.Detectors;
 
 namespace SNoJoE.Evaluation.Tests;
 
@@ -42,7 +43,14 @@ public sealed class OodEvaluatorTests : IDisposable
         Assert.Equal((15, 1), (ood.Images, ood.Unreadable.Count));
         Assert.True(report.Mahalanobis.Fitted);
         Assert.Equal(("train", 21), (report.Mahalanobis.FitSplit, report.Mahalanobis.FitImages));
-        Assert.Equal([.. OodScores.LogitScoreNames, OodScores.MahalanobisName], report.Protocol.Scores);
+        // The tiny model has no classifier head: of the post-hoc detectors only energy_t (val) and KNN (train features) apply.
+        Assert.Equal([.. OodScores.LogitScoreNames, OodScores.MahalanobisName, PostHocDetectors.EnergyT, PostHocDetectors.Knn], report.Protocol.Scores);
+        Assert.Contains(report.Notes, n => n.Contains("ReAct, ASH, DICE", StringComparison.Ordinal));
+        Assert.Equal(("train", 21, "val", 20), (report.Detectors!.FitSplit, report.Detectors.FitImages, report.Detectors.TemperatureSplit, report.Detectors.TemperatureImages));
+        var gains = ood.AurocGainVsJointEnergy!;
+        Assert.DoesNotContain(OodScores.JointEnergyName, gains.Keys);
+        foreach (var (name, gain) in gains)
+            Assert.Equal(ood.Scores[name].Auroc - ood.Scores[OodScores.JointEnergyName].Auroc, gain.Gain, 1e-12);
         foreach (var name in report.Protocol.Scores)
             Assert.Equal(OodMetrics.Compute(result.Id[name], result.Ood[0][name]), ood.Scores[name]);
         Assert.Null(report.Id.TprAtThreshold);
@@ -103,7 +111,7 @@ public sealed class OodEvaluatorTests : IDisposable
         Assert.Equal((23, 0), (result.Report.Id.Images, result.Report.Id.AnnotatedImages));
         Assert.Null(result.Report.Id.MAP);
         Assert.All(result.Report.Id.PerLabelAp, l => Assert.Null(l.Ap));
-        Assert.Equal(OodScores.LogitScoreNames.Count, result.Report.Ood[0].Scores.Count); // the OOD metrics do not need labels
+        Assert.All(OodScores.LogitScoreNames, n => Assert.Contains(n, result.Report.Ood[0].Scores.Keys)); // the OOD metrics do not need labels
     }
 
     [Fact]

@@ -45,6 +45,41 @@ public sealed class ReportFormatTests
         Assert.Contains("Skipped: the model has no 'features' output.", md);
     }
 
+    private static EvaluationReport WithDetector()
+    {
+        var r = Sample(2.5);
+        var set = r.Ood[0];
+        var scores = new Dictionary<string, OodMetricSet>(set.Scores) { ["knn"] = new(0.05, 0.99123, 0.985) };
+        return r with
+        {
+            Protocol = r.Protocol with { Scores = ["joint_energy", "msp", "knn"] },
+            Ood = [set with { Scores = scores, AurocGainVsJointEnergy = new Dictionary<string, AurocGain> { ["knn"] = new(0.02339, 0.0126, 0.0306, 1000), ["msp"] = new(-0.07028, -0.09, -0.05, 1000) } }],
+        };
+    }
+
+    [Fact]
+    public void Detector_rows_carry_the_AUROC_gain_over_JointEnergy_with_its_interval()
+    {
+        var md = MarkdownReport.Render(WithDetector());
+        Assert.Contains("| Score | FPR95 ↓ | AUROC ↑ | AUPR ↑ | AUROC − JointEnergy [95% CI] |", md);
+        Assert.Contains("| KNN (pooled 512, k-th distance) | 5.00 | 99.12 | 98.50 | +2.34 [+1.26, +3.06] |", md);
+        Assert.Contains("| MSP | 41.81 | 89.76 | 93.00 | -7.03 [-9.00, -5.00] |", md);
+        Assert.Contains("| JointEnergy | 10.87 | 96.78 | 97.87 | — |", md);
+        Assert.Contains("1000 resamples", md);
+
+        var back = ReportJson.Deserialize(ReportJson.Serialize(WithDetector()));
+        Assert.Equal(new AurocGain(0.02339, 0.0126, 0.0306, 1000), back.Ood[0].AurocGainVsJointEnergy!["knn"]);
+    }
+
+    [Fact]
+    public void Compare_lists_each_models_post_hoc_detectors_after_its_JointEnergy_rows()
+    {
+        var md = AblationTable.Render([new NamedReport("plain", Sample(2.5)), new NamedReport("detect", WithDetector())], "plain");
+        var knn = md.IndexOf("| KNN (pooled 512, k-th distance) | detect | 5.00 | 99.12 | 98.50 |", StringComparison.Ordinal);
+        Assert.True(knn > md.LastIndexOf("| JointEnergy |", StringComparison.Ordinal));
+        Assert.DoesNotContain("| KNN (pooled 512, k-th distance) | plain |", md);
+    }
+
     [Fact]
     public void Without_a_threshold_the_verdict_section_says_so()
     {

@@ -26,13 +26,16 @@ public static class EvaluateCommand
         };
         var output = new Option<string>("--out") { Description = "Report folder (created).", Required = true };
         var dumpScores = new Option<bool>("--dump-scores") { Description = "Also write scores.csv: every image's scores (path, set, score...)." };
-        var fitSplit = new Option<string>("--fit-split") { Description = "ID split the Mahalanobis class Gaussians are fitted on.", DefaultValueFactory = _ => "train" };
+        var fitSplit = new Option<string>("--fit-split") { Description = "ID split the Mahalanobis class Gaussians, ReAct/DICE statistics and the KNN bank are fitted on.", DefaultValueFactory = _ => "train" };
+        var tuneSplit = new Option<string>("--tune-split") { Description = "ID split the energy temperature (energy_t) is chosen on.", DefaultValueFactory = _ => "val" };
+        var bootstrap = new Option<int>("--bootstrap") { Description = "Paired bootstrap resamples for each score's AUROC gain over JointEnergy (0: none).", DefaultValueFactory = _ => 1000 };
+        var noDetectors = new Option<bool>("--no-detectors") { Description = "Skip the post-hoc detectors (energy_t, ReAct, ASH, DICE, KNN)." };
         var batchSize = new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call.", DefaultValueFactory = _ => 32 };
         var provider = ScoringCommandOptions.Provider();
 
         var command = new Command("evaluate", "Measure OOD detection (FPR95 / AUROC / AUPR per score and OOD set), ID mAP and the verdicts at the calibrated threshold.")
         {
-            model, id, idSplit, ood, output, dumpScores, fitSplit, batchSize, provider,
+            model, id, idSplit, ood, output, dumpScores, fitSplit, tuneSplit, bootstrap, noDetectors, batchSize, provider,
         };
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
@@ -41,6 +44,8 @@ public static class EvaluateCommand
             catch (FormatException e) { throw new CliException(e.Message); }
             foreach (var set in sets)
                 if (!Directory.Exists(set.Folder)) throw new CliException($"--ood {set.Name}: folder '{set.Folder}' does not exist.");
+            if (parse.GetValue(bootstrap) is var resamples && (resamples < 0 || resamples > 100_000))
+                throw new CliException($"--bootstrap must be between 0 and 100000 (got {resamples}).");
             var voc = VocDataset.Open(parse.GetValue(id)!);
             voc.SplitIds(parse.GetValue(idSplit)!); // a missing split fails before the model is loaded
             var options = new DatasetScorerOptions { BatchSize = ScoringCommandOptions.CheckedBatchSize(parse.GetValue(batchSize)) };
@@ -52,6 +57,9 @@ public static class EvaluateCommand
                 IdSplit = parse.GetValue(idSplit)!,
                 OodSets = sets,
                 FitSplit = parse.GetValue(fitSplit)!,
+                TuneSplit = parse.GetValue(tuneSplit)!,
+                Detectors = !parse.GetValue(noDetectors),
+                BootstrapResamples = parse.GetValue(bootstrap),
             }, cancellationToken);
             var written = ReportWriter.Write(result, parse.GetValue(output)!, parse.GetValue(dumpScores));
 

@@ -27,6 +27,9 @@ internal static class OnnxTensors
     public static TensorProto Int32(string name, ReadOnlySpan<int> values, params long[] dims) =>
         Make(name, TensorProto.Types.DataType.Int32, MemoryMarshal.AsBytes(values), dims);
 
+    public static TensorProto Int64(string name, ReadOnlySpan<long> values, params long[] dims) =>
+        Make(name, TensorProto.Types.DataType.Int64, MemoryMarshal.AsBytes(values), dims);
+
     private static TensorProto Make(string name, TensorProto.Types.DataType type, ReadOnlySpan<byte> raw, long[] dims)
     {
         var t = new TensorProto { Name = name, DataType = (int)type, RawData = ByteString.CopyFrom(raw) };

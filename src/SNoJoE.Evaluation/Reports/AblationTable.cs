@@ -46,12 +46,20 @@ public static class AblationTable
                 md.AppendLine(Row(ScoreNames.Display(score), baseline, setName, score, withThreshold: false));
             foreach (var group in groups)
                 md.AppendLine(Row(ScoreNames.Display(OodScores.JointEnergyName), group, setName, OodScores.JointEnergyName, withThreshold: true));
+            // The post-hoc detectors (evaluate's energy_t, ReAct, ASH, DICE, KNN): one row per model that reports them.
+            foreach (var score in ScoreNames.InRowOrder(PostHocScores(reports, setName)))
+                foreach (var group in groups.Where(g => g.All(r => Metrics(r.Report, setName, score) is not null)))
+                    md.AppendLine(Row(ScoreNames.Display(score), group, setName, score, withThreshold: false));
             md.AppendLine();
         }
         md.AppendLine("Numbers x100; FPR95 at the ROC point whose TPR is nearest 0.95, AUPR = AUPR-In (ID positive)." +
             (groups.Any(g => g.Length > 1) ? " Several runs: mean ± sample standard deviation." : ""));
         return md.ToString();
     }
+
+    private static IEnumerable<string> PostHocScores(IReadOnlyList<NamedReport> reports, string setName) =>
+        reports.SelectMany(r => r.Report.Ood.Where(o => o.Name == setName).SelectMany(o => o.Scores.Keys))
+            .Where(s => s != OodScores.JointEnergyName && !BaselineScores.Contains(s)).Distinct(StringComparer.Ordinal);
 
     private static IEnumerable<string> OodSetNames(IReadOnlyList<NamedReport> reports) =>
         reports.SelectMany(r => r.Report.Ood.Select(o => o.Name)).Distinct(StringComparer.Ordinal);

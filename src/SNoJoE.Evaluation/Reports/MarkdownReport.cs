@@ -30,14 +30,19 @@ public static class MarkdownReport
                 md.AppendLine("No decodable image: no metrics.").AppendLine();
                 continue;
             }
-            md.AppendLine("| Score | FPR95 ↓ | AUROC ↑ | AUPR ↑ |");
-            md.AppendLine("|---|---:|---:|---:|");
+            var gains = set.AurocGainVsJointEnergy;
+            md.AppendLine(gains is null ? "| Score | FPR95 ↓ | AUROC ↑ | AUPR ↑ |" : "| Score | FPR95 ↓ | AUROC ↑ | AUPR ↑ | AUROC − JointEnergy [95% CI] |");
+            md.AppendLine(gains is null ? "|---|---:|---:|---:|" : "|---|---:|---:|---:|---:|");
             foreach (var score in ScoreNames.InRowOrder(set.Scores.Keys))
             {
                 var s = set.Scores[score];
-                md.AppendLine($"| {ScoreNames.Display(score)} | {Pct(s.Fpr95)} | {Pct(s.Auroc)} | {Pct(s.Aupr)} |");
+                var gain = gains is null ? "" : gains.TryGetValue(score, out var g)
+                    ? string.Create(CultureInfo.InvariantCulture, $" {g.Gain * 100:+0.00;-0.00} [{g.Low * 100:+0.00;-0.00}, {g.High * 100:+0.00;-0.00}] |") : " — |";
+                md.AppendLine($"| {ScoreNames.Display(score)} | {Pct(s.Fpr95)} | {Pct(s.Auroc)} | {Pct(s.Aupr)} |{gain}");
             }
             md.AppendLine();
+            if (gains is not null && gains.Count > 0)
+                md.AppendLine($"AUROC gain: x100, paired bootstrap over ID and OOD images ({gains.Values.First().Resamples} resamples, fixed seed), 2.5th-97.5th percentiles.").AppendLine();
         }
 
         md.AppendLine("## Verdicts at the calibrated threshold").AppendLine();
@@ -60,6 +65,14 @@ public static class MarkdownReport
 
         md.AppendLine("## Mahalanobis").AppendLine();
         md.AppendLine(report.Mahalanobis.Fitted ? report.Mahalanobis.Note : $"Skipped: {report.Mahalanobis.Note}").AppendLine();
+
+        if (report.Detectors is { } detectors)
+        {
+            md.AppendLine("## Post-hoc detectors").AppendLine();
+            md.AppendLine(detectors.Note).AppendLine();
+            if (detectors.HeadMaxAbsLogitError is { } e)
+                md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"The head recomputed in C# from the graph's initializers matches the graph's logits to {e:G3} (max |difference| over the fit split).")).AppendLine();
+        }
 
         var unreadable = new[] { ($"ID `{report.Id.Split}`", report.Id.Unreadable) }
             .Concat(report.Ood.Select(o => (o.Name, o.Unreadable))).Where(u => u.Item2.Count > 0).ToArray();

@@ -1,4 +1,5 @@
 using SNoJoE.Core.Scoring;
+using SNoJoE.Evaluation.Detectors;
 
 namespace SNoJoE.Evaluation.Reports;
 
@@ -8,7 +9,9 @@ public static class ScoreNames
     private static readonly string[] RowOrder =
     [
         OodScores.MspName, OodScores.MaxLogitName, OodScores.MaxProbName, OodScores.MaxEnergyName,
-        OodScores.MahalanobisName, OodScores.JointEnergyName,
+        OodScores.MahalanobisName, PostHocDetectors.Knn, PostHocDetectors.KnnHidden, OodScores.JointEnergyName,
+        PostHocDetectors.EnergyT, PostHocDetectors.React, PostHocDetectors.ReactPooled, PostHocDetectors.AshP, PostHocDetectors.AshB,
+        PostHocDetectors.AshS, PostHocDetectors.AshS65, PostHocDetectors.AshSPooled, PostHocDetectors.Dice,
     ];
 
     public static string Display(string score) => score switch
@@ -19,7 +22,7 @@ public static class ScoreNames
         OodScores.MaxEnergyName => "MaxEnergy (max softplus)",
         OodScores.MahalanobisName => "Mahalanobis",
         OodScores.JointEnergyName => "JointEnergy",
-        _ => score,
+        _ => PostHocDetectors.Describe(score),
     };
 
     public static IEnumerable<string> InRowOrder(IEnumerable<string> scores)

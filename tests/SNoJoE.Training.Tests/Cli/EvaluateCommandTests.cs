@@ -3,6 +3,7 @@ using SixLabors.ImageSharp;
 using SNoJoE.Core.Manifest;
 using SNoJoE.Core.Scoring;
 using SNoJoE.Evaluation;
+using SNoJoE.Evaluation.Detectors;
 using SNoJoE.Evaluation.Reports;
 
 namespace SNoJoE.Training.Tests.Cli;
@@ -35,7 +36,14 @@ public sealed class EvaluateCommandTests(EvaluationFixture fixture)
         Assert.All(ood.GetProperty("unreadable").GetProperty("files").EnumerateArray(),
             f => Assert.Contains("junk", f.GetProperty("path").GetString()));
         var scores = ood.GetProperty("scores");
-        Assert.Equal(AllScores.Order(), scores.EnumerateObject().Select(p => p.Name).Order());
+        string[] detectors = [PostHocDetectors.EnergyT, PostHocDetectors.React, PostHocDetectors.ReactPooled, PostHocDetectors.AshP, PostHocDetectors.AshB,
+            PostHocDetectors.AshS, PostHocDetectors.AshS65, PostHocDetectors.AshSPooled, PostHocDetectors.Dice, PostHocDetectors.Knn, PostHocDetectors.KnnHidden];
+        Assert.Equal(AllScores.Concat(detectors).Order(), scores.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(AllScores.Concat(detectors).Count() - 1, ood.GetProperty("aurocGainVsJointEnergy").EnumerateObject().Count());
+        // The head recomputed in C# from the exported initializers is the graph's head.
+        var detectorSection = root.GetProperty("detectors");
+        Assert.True(detectorSection.GetProperty("fitted").GetBoolean());
+        Assert.InRange(detectorSection.GetProperty("headMaxAbsLogitError").GetDouble(), 0, 1e-4);
         foreach (var score in scores.EnumerateObject())
             foreach (var metric in new[] { "fpr95", "auroc", "aupr" })
                 Assert.InRange(score.Value.GetProperty(metric).GetDouble(), 0, 1);
@@ -146,6 +154,13 @@ public sealed class EvaluateCommandTests(EvaluationFixture fixture)
         AssertOneLineError(await CliRunner.RunAsync("calibrate", "--model", fixture.ModelPath, "--data", fixture.VocRoot, "--tpr", "1.5", "--provider", "cpu"), "--tpr");
         AssertOneLineError(await CliRunner.RunAsync("evaluate", "--model", orphan, "--id", fixture.VocRoot,
             "--ood", $"noise={fixture.NoiseFolder}", "--out", fixture.NewFolder("never")), "manifest");
+    }
+
+    [Fact]
+    public async Task A_negative_bootstrap_count_is_a_one_line_error()
+    {
+        AssertOneLineError(await CliRunner.RunAsync("evaluate", "--model", fixture.ModelPath, "--id", fixture.VocRoot,
+            "--ood", $"noise={fixture.NoiseFolder}", "--out", fixture.NewFolder("never"), "--bootstrap", "-1"), "--bootstrap");
     }
 
     private static void AssertOneLineError(CliRun run, string expectedPattern)
