@@ -22,16 +22,28 @@ public sealed class ReloadModels
         Second = TinyOnnx.Write(directory, ExportedModel.Labels, ExportedModel.ImageSize, seed: 11, grid: 4, weightScale: 0.05,
             energyThreshold: ExportedModel.EnergyThreshold, name: "retrained");
         EditManifest(Second, m => m["version"] = SecondVersion);
-        OnnxBytes = new FileInfo(Second).Length;
+        var wide = Path.Combine(ExportedModel.Shared.Directory, "wide");
+        WideFirst = TinyOnnx.Write(wide, ExportedModel.Labels, WideSize, seed: 21, grid: 4, weightScale: 0.05,
+            energyThreshold: ExportedModel.EnergyThreshold, name: "wide-a");
+        WideSecond = TinyOnnx.Write(wide, ExportedModel.Labels, WideSize, seed: 22, grid: 4, weightScale: 0.05,
+            energyThreshold: ExportedModel.EnergyThreshold, name: "wide-b");
     }
+
+    /// <summary>
+    /// Input side of the wide pair: 3 x 384 x 384 floats (1.7 MiB an image), so that one loaded model (its
+    /// warm-up batch, its batch tensor, its pool of input buffers, the session's arena) is tens of MiB and
+    /// stands out of the process's noise in a memory test.
+    /// </summary>
+    public const int WideSize = 384;
 
     public static ReloadModels Shared => Instance.Value;
 
     public string First { get; }
     public string FirstVersion { get; }
     public string Second { get; }
-    /// <summary>Size of one tiny ONNX file.</summary>
-    public long OnnxBytes { get; }
+    /// <summary>Two tiny models with a large input (<see cref="WideSize"/>), for the memory test.</summary>
+    public string WideFirst { get; }
+    public string WideSecond { get; }
 
     public static void EditManifest(string onnxPath, Action<JsonObject> edit)
     {
