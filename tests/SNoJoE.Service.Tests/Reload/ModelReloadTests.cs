@@ -179,25 +179,30 @@ public sealed class ModelReloadTests
     [Fact]
     public async Task Images_admitted_before_the_switch_finish_on_the_old_model_which_is_released_after_them()
     {
-        var gate = new ModelGate { RunDelay = TimeSpan.FromMilliseconds(400) };
+        var gate = new ModelGate { OnlyFirstModel = true };
         await using var factory = new ServiceFactory(
             new Dictionary<string, string?> { ["Admin:EnableModelReload"] = "true", ["Batching:MaxBatchSize"] = "1" }, gate.Install);
         var client = await factory.CreateReadyClientAsync();
         var host = factory.Services.GetRequiredService<ModelHost>();
         var old = host.Current!;
 
+        gate.HoldRuns(); // one image held in its batch run on the old model, two queued behind it
         var inFlight = Enumerable.Range(0, 3).Select(_ => ScoreAsync(client)).ToArray();
+        await gate.WaitForHeldRunAsync();
         await WaitUntilAsync(() => old.Leases.Count == 3);
         using var reloaded = await ReloadAsync(client, Models.Second);
         Assert.Equal(ReloadModels.SecondVersion, (await reloaded.ReadJsonAsync<ModelResponse>()).Version);
-        Assert.True(old.Leases.Count > 0, "the images finished before the switch: the test proves nothing");
+        Assert.Equal(3, old.Leases.Count);
         Assert.Equal(1, host.RetiringCount);
+        // The new model serves at once, while the old one still holds its images.
+        Assert.Equal(ReloadModels.SecondVersion, (await ScoreAsync(client)).Model.Version);
 
+        gate.ReleaseRuns();
         var answers = await Task.WhenAll(inFlight);
         Assert.All(answers, a => Assert.Equal(Models.FirstVersion, a.Model.Version));
         await WaitUntilAsync(() => host.RetiringCount == 0);
+        Assert.Equal(0, old.Leases.Count);
         Assert.Equal(0, old.Scheduler.QueueDepth);
-        Assert.Equal(ReloadModels.SecondVersion, (await ScoreAsync(client)).Model.Version);
     }
 
     internal static async Task WaitUntilAsync(Func<bool> condition, double seconds = 30)
