@@ -13,6 +13,7 @@ public static class InferenceSetup
         services.AddSingleton<ModelHost>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
         services.AddHostedService<ModelFileWatcher>();
+        services.AddHostedService<ModelReloadSignal>();
         services.AddSingleton(sp =>
         {
             var limits = sp.GetRequiredService<IOptions<LimitsOptions>>().Value;

@@ -8,11 +8,12 @@ public static class ReloadTriggers
 {
     public const string Admin = "admin";
     public const string Watch = "watch";
+    public const string Signal = "signal";
 }
 
 /// <summary>How one reload went: the new model serves (succeeded), or the old one still does (failed, with the reason).</summary>
 /// <param name="At">When the reload finished.</param>
-/// <param name="Trigger">"admin" (POST /admin/model/reload) or "watch" (Model:WatchForChanges).</param>
+/// <param name="Trigger">"admin" (POST /admin/model/reload), "watch" (Model:WatchForChanges) or "signal" (SIGHUP, Model:ReloadOnSighup).</param>
 /// <param name="Path">The ONNX file it tried to load.</param>
 /// <param name="Outcome">"succeeded" or "failed".</param>
 /// <param name="Version">The version now served (the new model's when it succeeded, the old one's when it failed).</param>

@@ -46,7 +46,7 @@ public sealed class ServiceMetrics
             "The model being served and the ONNX Runtime execution provider in use (value 1).",
             new GaugeConfiguration { LabelNames = ["model", "sha256", "version", "provider"] });
         ModelReloads = _factory.CreateCounter(Prefix + "model_reloads_total",
-            "Model reloads by trigger (admin, watch) and outcome (succeeded; failed: the previous model still serves).",
+            "Model reloads by trigger (admin, watch, signal) and outcome (succeeded; failed: the previous model still serves).",
             new CounterConfiguration { LabelNames = ["trigger", "outcome"] });
 
         Registry.AddBeforeCollectCallback(() => QueueDepth.Set(_queueDepth()));

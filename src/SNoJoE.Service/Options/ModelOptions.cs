@@ -23,4 +23,7 @@ public sealed record ModelOptions
     /// in progress) before the reload is tried anyway, and so reported as failed.
     /// </summary>
     public double WatchSettleSeconds { get; init; } = 60;
+
+    /// <summary>SIGHUP reloads the model at <see cref="Path"/>; off by default (SIGHUP then stops the process, as before).</summary>
+    public bool ReloadOnSighup { get; init; }
 }

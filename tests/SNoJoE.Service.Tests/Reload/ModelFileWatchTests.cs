@@ -27,7 +27,7 @@ public sealed class ModelFileWatchTests
         while (true)
         {
             var model = await ModelAsync(client);
-            if (model.Version == version) return model;
+            if (model.Version == version && model.LastReload is not null) return model; // lastReload follows the switch by a moment
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"still serving {model.Version}; last reload {model.LastReload}");
             await Task.Delay(50);
         }

@@ -138,6 +138,33 @@ public sealed class ReloadProcessTests(ITestOutputHelper output)
         Assert.True(after - warm <= OneModelBytes, $"RSS grew by {Mib(after - warm)} over 20 reloads (bound {Mib(OneModelBytes)})");
     }
 
+    [Fact]
+    public async Task With_ReloadOnSighup_SIGHUP_reloads_the_files_at_Model_Path()
+    {
+        using var folder = new TempFolder("reload-sighup");
+        var served = folder.Sub("served.onnx");
+        ReloadModels.CopyModel(Models.First, served);
+        await using var service = TestService.Start($"--Model:Path={served}", "--Model:ReloadOnSighup=true");
+        var address = await service.WaitUntilListeningAsync();
+        using var client = new HttpClient { BaseAddress = address };
+        await ServiceFactory.WaitUntilReadyAsync(client);
+
+        ReloadModels.CopyModel(Models.Second, served);
+        service.Hangup();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        ModelResponse model;
+        // lastReload is written a moment after the switch: wait for both.
+        while ((model = await (await client.GetAsync("/model")).ReadJsonAsync<ModelResponse>()).Version != ReloadModels.SecondVersion
+               || model.LastReload is null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"still serving {model.Version}: {service.Output}");
+            await Task.Delay(50);
+        }
+        Assert.Equal("signal", model.LastReload!.Trigger);
+        Assert.False(service.HasExited);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+    }
+
     private static string Mib(long bytes) => $"{bytes / (1024.0 * 1024):0.0} MiB";
 
     private static long ResidentBytes(int pid)
