@@ -38,6 +38,7 @@ app.UseAuthorization();
 
 app.MapScoringApi();
 app.MapModelApi();
+app.MapAdminApi();
 app.MapServiceHealthChecks();
 app.MapServiceMetrics();
 app.MapProblemTypes();

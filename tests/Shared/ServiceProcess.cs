@@ -90,6 +90,12 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         if (Kill(_process.Id, 15) != 0) throw new InvalidOperationException($"kill(SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
+    /// <summary>SIGHUP, as <c>kill -HUP</c> sends.</summary>
+    public void Hangup()
+    {
+        if (Kill(_process.Id, 1) != 0) throw new InvalidOperationException($"kill(SIGHUP) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
     /// <summary>The exit code, once the process exits within <paramref name="timeout"/>.</summary>
     /// <exception cref="TimeoutException">It did not; the message holds its output.</exception>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)

@@ -13,6 +13,9 @@ public sealed record ModelManifest
 
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
     public required string Name { get; init; }
+    /// <summary>Optional release name of this model (e.g. "2026-11-30.1"); the service names answers with it. Not written when null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Version { get; init; }
     /// <summary>File name of the ONNX graph, relative to the manifest.</summary>
     public required string Model { get; init; }
     public required IReadOnlyList<string> Labels { get; init; }

@@ -20,7 +20,7 @@ public sealed class BatchCoalescer<TOutput> : IAsyncDisposable
     private readonly bool _waitsForFullBatches;
     private readonly int _capacity;
     // Batch-sized buffers owned by the single consumer: no allocation per run.
-    private readonly float[] _batchInput;
+    private float[] _batchInput;
     private readonly TOutput[] _batchOutputs;
     private readonly PendingImage[] _batch;
     private readonly Task _consumer;
@@ -86,11 +86,16 @@ public sealed class BatchCoalescer<TOutput> : IAsyncDisposable
         _queue.Writer.TryComplete();
     }
 
-    /// <summary>Stops accepting images, runs those already queued, and waits for the consumer to finish.</summary>
+    /// <summary>
+    /// Stops accepting images, runs those already queued, waits for the consumer to finish, and lets its
+    /// buffers go (a service that swaps models may hold the disposed coalescer a while longer).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         Complete();
         await _consumer.ConfigureAwait(false);
+        _batchInput = [];
+        Buffers.Clear();
     }
 
     private async Task ConsumeAsync()

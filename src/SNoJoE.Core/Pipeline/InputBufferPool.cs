@@ -24,6 +24,12 @@ public sealed class InputBufferPool(int length, int retain)
         return GC.AllocateUninitializedArray<float>(Length);
     }
 
+    /// <summary>Lets the idle buffers go (the pool's owner is done with it); buffers returned later are kept again.</summary>
+    public void Clear()
+    {
+        while (_idle.TryDequeue(out _)) Interlocked.Decrement(ref _idleCount);
+    }
+
     public void Return(float[] buffer)
     {
         if (buffer.Length != Length) throw new ArgumentException($"Buffer of {buffer.Length} floats returned to a pool of {Length}.", nameof(buffer));

@@ -21,7 +21,7 @@ public static class ModelApi
 
     private static Results<Ok<ModelResponse>, ProblemHttpResult> GetModel(HttpContext context, ModelHost host) =>
         host.Current is { } model
-            ? TypedResults.Ok(ModelResponse.From(model))
+            ? TypedResults.Ok(ModelResponse.From(model, host.LastReload))
             : new ProblemException(ProblemTypes.NotReady, host.FailureMessage ?? "The model is still loading.").ToResult(context);
 }
 
@@ -37,6 +37,9 @@ public static class ModelApi
 /// <param name="SpectralNorm">The spectral normalization the network was trained with.</param>
 /// <param name="Training">What the model was trained on and how.</param>
 /// <param name="Provider">The ONNX Runtime execution provider in use.</param>
+/// <param name="Version">The manifest's version, or name@ the first 12 hex digits of the SHA-256; /score answers name it.</param>
+/// <param name="LoadedAt">When this model was loaded and warmed up (at start, or by a reload).</param>
+/// <param name="LastReload">The last reload's outcome (time, path, succeeded or failed and why); null until one was asked for.</param>
 /// <param name="Quantization">For an int8 model made by <c>snojoe quantize</c>: how, and from which float32 model; null for float32 models.</param>
 public sealed record ModelResponse(
     string Name,
@@ -51,16 +54,20 @@ public sealed record ModelResponse(
     SpectralNormInfo SpectralNorm,
     TrainingSummary? Training,
     ProviderResponse Provider,
+    string Version,
+    DateTimeOffset LoadedAt,
+    ModelReloadReport? LastReload,
     QuantizationInfo? Quantization = null)
 {
-    public static ModelResponse From(LoadedModel model)
+    public static ModelResponse From(LoadedModel model, ModelReloadReport? lastReload)
     {
         var m = model.Manifest;
         var i = m.Input;
         return new ModelResponse(m.Name, model.Model.Sha256, Path.GetFileName(model.Path), m.Labels, m.LabelThresholds,
             new InputResponse(i.Name, i.Width, i.Height, i.Resize, i.Resampler, i.ChannelOrder, i.Scale, i.Mean, i.Std),
             model.EnergyThreshold, model.ThresholdSource, m.Calibration, m.SpectralNorm, m.Training,
-            new ProviderResponse(model.Model.Provider, model.RequestedProvider, model.Model.FallbackReason), m.Quantization);
+            new ProviderResponse(model.Model.Provider, model.RequestedProvider, model.Model.FallbackReason),
+            model.Version, model.LoadedAt, lastReload, m.Quantization);
     }
 }
 

@@ -28,7 +28,7 @@ public sealed record ScoreResponse(
     {
         var score = result.Score;
         return new ScoreResponse(
-            new ModelReference(result.Model.Manifest.Name, result.Model.Model.Sha256),
+            new ModelReference(result.Model.Manifest.Name, result.Model.Model.Sha256, result.Model.Version),
             score.LabelsPresent.Select(LabelScoreResponse.From).ToArray(),
             score.Scores.Select(LabelScoreResponse.From).ToArray(),
             score.JointEnergy,
@@ -41,7 +41,11 @@ public sealed record ScoreResponse(
     private static double Milliseconds(TimeSpan t) => Math.Round(t.TotalMilliseconds, 3);
 }
 
-public sealed record ModelReference(string Name, string Sha256);
+/// <summary>The model that scored an image.</summary>
+/// <param name="Name">The manifest's model name.</param>
+/// <param name="Sha256">SHA-256 of the ONNX file.</param>
+/// <param name="Version">The manifest's version, or name@ the first 12 hex digits of the SHA-256 when it has none.</param>
+public sealed record ModelReference(string Name, string Sha256, string Version);
 
 /// <param name="Label">The label's name.</param>
 /// <param name="Logit">The model's raw output for the label.</param>

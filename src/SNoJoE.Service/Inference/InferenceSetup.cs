@@ -12,6 +12,8 @@ public static class InferenceSetup
         services.AddSingleton<IModelLoader, OnnxModelLoader>();
         services.AddSingleton<ModelHost>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
+        services.AddHostedService<ModelFileWatcher>();
+        services.AddHostedService<ModelReloadSignal>();
         services.AddSingleton(sp =>
         {
             var limits = sp.GetRequiredService<IOptions<LimitsOptions>>().Value;

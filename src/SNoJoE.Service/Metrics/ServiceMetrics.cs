@@ -44,7 +44,10 @@ public sealed class ServiceMetrics
         Ready = _factory.CreateGauge(Prefix + "ready", "1 when the model is loaded, warmed up and the service accepts images.");
         ModelInfo = _factory.CreateGauge(Prefix + "model_info",
             "The model being served and the ONNX Runtime execution provider in use (value 1).",
-            new GaugeConfiguration { LabelNames = ["model", "sha256", "provider"] });
+            new GaugeConfiguration { LabelNames = ["model", "sha256", "version", "provider"] });
+        ModelReloads = _factory.CreateCounter(Prefix + "model_reloads_total",
+            "Model reloads by trigger (admin, watch, signal) and outcome (succeeded; failed: the previous model still serves).",
+            new CounterConfiguration { LabelNames = ["trigger", "outcome"] });
 
         Registry.AddBeforeCollectCallback(() => QueueDepth.Set(_queueDepth()));
     }
@@ -61,18 +64,24 @@ public sealed class ServiceMetrics
     public Counter Verdicts { get; }
     public Gauge Ready { get; }
     public Gauge ModelInfo { get; }
+    public Counter ModelReloads { get; }
     /// <summary>Joint energy of every scored image (drift monitoring); buckets are placed around the model's threshold.</summary>
     public Histogram? JointEnergy { get; private set; }
 
     public void TrackQueueDepth(Func<int> depth) => _queueDepth = depth;
 
-    public void OnModelLoaded(ModelManifest manifest, double threshold, string sha256, string provider)
+    /// <summary>The model now serving new images. The energy histogram keeps the first model's buckets (Prometheus cannot change them).</summary>
+    public void OnModelLoaded(ModelManifest manifest, double threshold, string sha256, string provider, string version)
     {
-        ModelInfo.WithLabels(manifest.Name, sha256, provider).Set(1);
+        ModelInfo.WithLabels(manifest.Name, sha256, version, provider).Set(1);
         JointEnergy ??= _factory.CreateHistogram(Prefix + "joint_energy",
             "Joint energy (sum of softplus(logit)) of scored images; higher is more in-distribution.",
             new HistogramConfiguration { Buckets = EnergyBuckets(manifest, threshold) });
     }
+
+    /// <summary>A reload replaced this model: its info series goes, so only the serving model has one.</summary>
+    public void OnModelRetired(ModelManifest manifest, string sha256, string provider, string version) =>
+        ModelInfo.RemoveLabelled(manifest.Name, sha256, version, provider);
 
     public void ObserveScore(ImageScore score)
     {

@@ -96,7 +96,8 @@ public sealed class ImageUploadOperationFilter : IOperationFilter
 internal static class OpenApiExamples
 {
     private static readonly ScoreResponse ScoreExample = new(
-        new ModelReference("snojoe-resnet18-vocsynth", "3f2a9c0d5e7b41c8a6f0e1d2c3b4a5968778695a4b3c2d1e0f9a8b7c6d5e4f3a"),
+        new ModelReference("snojoe-resnet18-vocsynth", "3f2a9c0d5e7b41c8a6f0e1d2c3b4a5968778695a4b3c2d1e0f9a8b7c6d5e4f3a",
+            "snojoe-resnet18-vocsynth@3f2a9c0d5e7b"),
         [new LabelScoreResponse("dog", 2.94f, 0.95f, 2.99f)],
         [
             new LabelScoreResponse("cat", -3.1f, 0.043f, 0.044f),

@@ -11,4 +11,19 @@ public sealed record ModelOptions
 
     /// <summary>Overrides the manifest's calibrated energy threshold (for an operator who recalibrated without re-exporting).</summary>
     public double? EnergyThreshold { get; init; }
+
+    /// <summary>Reload the model when the files at <see cref="Path"/> change (once they are complete); off by default.</summary>
+    public bool WatchForChanges { get; init; }
+
+    /// <summary>How long the files must be quiet (no change event) before a watched change is loaded.</summary>
+    public double WatchDebounceSeconds { get; init; } = 2;
+
+    /// <summary>
+    /// How long a watched ONNX file may disagree with its manifest's calibration.modelSha256 (a copy still
+    /// in progress) before the reload is tried anyway, and so reported as failed.
+    /// </summary>
+    public double WatchSettleSeconds { get; init; } = 60;
+
+    /// <summary>SIGHUP reloads the model at <see cref="Path"/>; off by default (SIGHUP then stops the process, as before).</summary>
+    public bool ReloadOnSighup { get; init; }
 }

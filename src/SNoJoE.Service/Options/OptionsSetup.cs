@@ -11,6 +11,7 @@ public static class OptionsSetup
         Add<InferenceSettings, InferenceSettingsValidator>(services, configuration, InferenceSettings.Section);
         Add<BatchingOptions, BatchingOptionsValidator>(services, configuration, BatchingOptions.Section);
         Add<LimitsOptions, LimitsOptionsValidator>(services, configuration, LimitsOptions.Section);
+        Add<AdminOptions, AdminOptionsValidator>(services, configuration, AdminOptions.Section);
         Add<UserInterface.UiOptions, UserInterface.UiOptionsValidator>(services, configuration, UserInterface.UiOptions.Section);
         return services;
     }

@@ -83,6 +83,10 @@ public sealed class ModelOptionsValidator(IHostEnvironment environment) : IValid
         if (string.IsNullOrWhiteSpace(o.Path)) return ValidateOptionsResult.Fail($"{s}:Path is empty");
         if (o.EnergyThreshold is { } t && !double.IsFinite(t))
             return ValidateOptionsResult.Fail($"{s}:EnergyThreshold must be a finite number (got {t})");
+        var watchFailures = new List<string>();
+        Check.Range(watchFailures, $"{s}:WatchDebounceSeconds", o.WatchDebounceSeconds, 0.05, 600);
+        Check.Range(watchFailures, $"{s}:WatchSettleSeconds", o.WatchSettleSeconds, 0, 3600);
+        if (watchFailures.Count > 0) return Check.Result(watchFailures);
 
         var path = ModelPathResolver.Resolve(o.Path, environment.ContentRootPath);
         if (path is null)
@@ -102,4 +106,10 @@ public sealed class ModelOptionsValidator(IHostEnvironment environment) : IValid
                 $"model '{manifest.Name}' has no energyThreshold (it was never calibrated): calibrate it, or set {s}:EnergyThreshold");
         return ValidateOptionsResult.Success;
     }
+}
+
+/// <summary>Nothing to check beyond binding (a bool); present so that a bad value fails at start like every section.</summary>
+public sealed class AdminOptionsValidator : IValidateOptions<AdminOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AdminOptions o) => ValidateOptionsResult.Success;
 }

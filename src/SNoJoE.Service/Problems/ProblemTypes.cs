@@ -24,6 +24,8 @@ public static class ProblemTypes
         "The request is malformed: for example a multipart body without a boundary, several images sent to /score, or more images than /score/batch accepts.");
     public static readonly ProblemType Unauthorized = new("unauthorized", 401, "API key required",
         "API keys are configured (Security:ApiKeys or Security:ApiKeysFile) and the request's X-API-Key header is missing or holds no accepted key.");
+    public static readonly ProblemType ReloadDisabled = new("reload-disabled", 403, "Model reload disabled",
+        "POST /admin/model/reload is off: set Admin:EnableModelReload=true to enable it (it then needs the API key when keys are configured).");
     public static readonly ProblemType BodyTimeout = new("body-timeout", 408, "Request body too slow",
         "The client sent the body slower than the server's minimum data rate (240 bytes/s after a 5 s grace period).");
     public static readonly ProblemType BodyTooLarge = new("body-too-large", 413, "Body too large",
@@ -34,6 +36,8 @@ public static class ProblemTypes
         "The image is in a format the service deliberately does not decode (GIF, TIFF, HEIC, AVIF, SVG, PDF...). Send JPEG, PNG, WebP or BMP.");
     public static readonly ProblemType ImageDimensions = new("image-dimensions", 422, "Image dimensions out of bounds",
         "The image's width, height or pixel count (read from its header, before decoding) is outside Limits:MaxSide / Limits:MaxPixels.");
+    public static readonly ProblemType ReloadFailed = new("reload-failed", 422, "Model reload failed",
+        "The new model could not be loaded, validated or warmed up; the previous model still serves. GET /model shows the last reload's outcome.");
     public static readonly ProblemType Overloaded = new("overloaded", 503, "Overloaded",
         "The inference queue is full. Retry after the number of seconds in the Retry-After header.");
     public static readonly ProblemType NotReady = new("not-ready", 503, "Not ready",
@@ -45,8 +49,8 @@ public static class ProblemTypes
 
     public static readonly IReadOnlyList<ProblemType> All =
     [
-        NoImage, UndecodableImage, InvalidRequest, Unauthorized, BodyTimeout, BodyTooLarge, UnsupportedMediaType, UnsupportedImageFormat,
-        ImageDimensions, Overloaded, NotReady, Timeout, InferenceFailed,
+        NoImage, UndecodableImage, InvalidRequest, Unauthorized, ReloadDisabled, BodyTimeout, BodyTooLarge, UnsupportedMediaType,
+        UnsupportedImageFormat, ImageDimensions, ReloadFailed, Overloaded, NotReady, Timeout, InferenceFailed,
     ];
 
     public static ProblemType? FindBySlug(string slug) => All.FirstOrDefault(t => t.Slug == slug);

@@ -97,7 +97,7 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
         }
         finally
         {
-            host.Exit();
+            host.Exit(model);
         }
     }
 

@@ -44,10 +44,12 @@ public static class SecuritySetup
 }
 
 /// <summary>Says at start whether the scoring endpoints need an API key (and how many keys there are, never which).</summary>
-internal sealed class ApiKeyAnnouncement(ApiKeyStore store, ILogger<ApiKeyAnnouncement> logger) : IHostedService
+internal sealed class ApiKeyAnnouncement(ApiKeyStore store, IOptions<AdminOptions> admin, ILogger<ApiKeyAnnouncement> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        if (admin.Value.EnableModelReload && !store.Enabled)
+            logger.LogWarning("Admin:EnableModelReload is on without API keys: anyone who reaches the service can make it load a model file it can read");
         if (store.Enabled)
             logger.LogInformation("API keys: {Count} accepted; /score, /score/batch and /model need the {Header} header", store.Count, SecurityOptions.ApiKeyHeader);
         else

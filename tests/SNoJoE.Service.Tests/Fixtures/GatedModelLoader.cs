@@ -19,6 +19,11 @@ public sealed class ModelGate
 
     public ConcurrentQueue<int> BatchSizes { get; } = new();
 
+    /// <summary>Gate only the first model loaded (a reloaded one runs freely, its warm-up too).</summary>
+    public bool OnlyFirstModel { get; init; }
+
+    private int _loads;
+
     /// <summary>Added to every batch run: a slower model, to overload the service with few requests.</summary>
     public TimeSpan RunDelay { get; set; }
 
@@ -57,6 +62,7 @@ public sealed class ModelGate
     {
         public IInferenceModel Load(string modelPath, InferenceOptions options, Action<string> log)
         {
+            if (Interlocked.Increment(ref gate._loads) > 1 && gate.OnlyFirstModel) return new OnnxModelLoader().Load(modelPath, options, log);
             gate.BeforeLoad();
             return new GatedModel(new OnnxModelLoader().Load(modelPath, options, log), gate);
         }

@@ -152,7 +152,7 @@ public sealed class UserInterfaceBrowserTests
             var facts = page.Locator("#model-facts");
             await Assertions.Expect(facts.Locator("[data-field=name]")).ToHaveTextAsync("snojoe-resnet18-vocsynth");
             await Assertions.Expect(facts.Locator("[data-field=version]"))
-                .ToHaveTextAsync("snojoe-resnet18-vocsynth @ " + ((string)modelJson["sha256"]!)[..12]);
+                .ToHaveTextAsync("snojoe-resnet18-vocsynth@" + ((string)modelJson["sha256"]!)[..12]); // the service's /model version
             await Assertions.Expect(facts.Locator("[data-field=spectral-norm]")).ToHaveTextAsync("conv");
             await Assertions.Expect(facts.Locator("[data-field=served-score]")).ToHaveTextAsync("joint energy");
             await Assertions.Expect(facts.Locator("[data-field=threshold]")).ToContainTextAsync(((double)modelJson["energyThreshold"]!).ToString("F4", System.Globalization.CultureInfo.InvariantCulture));
