@@ -62,6 +62,9 @@ public sealed class ModelHost(
     private readonly SemaphoreSlim _reloading = new(1, 1);
     private readonly List<(LoadedModel Model, Task Released)> _retiring = [];
     private volatile ModelState _state = ModelState.Loading;
+    // Loading -> Ready/Failed (the first load) and Loading/Ready -> Stopping (shutdown) are check-then-set: a SIGTERM
+    // at the moment the first load finishes must not leave the state Ready, nor a failure overwrite Stopping.
+    private readonly Lock _stateTransition = new();
     private volatile LoadedModel? _current;
     private volatile ModelReloadReport? _lastReload;
     private int _inFlight;
@@ -273,9 +276,14 @@ public sealed class ModelHost(
 
     private void BeginStopping()
     {
-        if (_state is ModelState.Loading or ModelState.Ready)
+        bool stopping;
+        lock (_stateTransition)
         {
-            _state = ModelState.Stopping;
+            stopping = _state is ModelState.Loading or ModelState.Ready;
+            if (stopping) _state = ModelState.Stopping;
+        }
+        if (stopping)
+        {
             metrics.Ready.Set(0);
             logger.LogInformation("Stopping: no longer ready, finishing images in flight");
         }
@@ -291,8 +299,11 @@ public sealed class ModelHost(
             _current = loaded;
             metrics.OnModelLoaded(loaded.Manifest, loaded.EnergyThreshold, loaded.Model.Sha256, loaded.Model.Provider, loaded.Version);
 
-            if (_state != ModelState.Loading) return; // stopping already: StopAsync releases it
-            _state = ModelState.Ready;
+            lock (_stateTransition)
+            {
+                if (_state != ModelState.Loading) return; // stopping already: StopAsync releases it
+                _state = ModelState.Ready;
+            }
             metrics.Ready.Set(1);
             var manifest = loaded.Manifest;
             logger.LogInformation(
@@ -304,7 +315,8 @@ public sealed class ModelHost(
         {
             _current = null;
             FailureMessage = Reason(e);
-            _state = ModelState.Failed;
+            lock (_stateTransition)
+                if (_state == ModelState.Loading) _state = ModelState.Failed;
             logger.LogCritical("SNoJoE.Service cannot start: {Reason:l}", FailureMessage);
             lifetime.StopApplication();
         }
