@@ -46,6 +46,7 @@ public static class ImageUploadReader
                 $"Content-Type '{request.ContentType}' is not accepted: send multipart/form-data with a file field 'image', or the image with Content-Type {string.Join(", ", RawImageMediaTypes)}.");
 
         RaiseServerLimit(request, limits.MaxBodyBytes);
+        await RefuseDeclaredTooLargeAsync(request, limits.MaxBodyBytes, "image", cancellationToken).ConfigureAwait(false);
         var bytes = await ReadGuardedAsync(() => PooledBytes.ReadAsync(request.Body, request.ContentLength, limits.MaxBodyBytes, "image", cancellationToken)).ConfigureAwait(false);
         if (bytes.Length == 0)
         {
@@ -70,8 +71,7 @@ public static class ImageUploadReader
     private static async Task<IReadOnlyList<UploadedImage>> ReadPartsAsync(HttpRequest request, string mediaType, LimitsOptions limits, long maxImageBytes,
         long maxTotalBytes, int maxImages, string tooMany, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > maxTotalBytes)
-            throw new ProblemException(ProblemTypes.BodyTooLarge, $"The request body of {request.ContentLength:N0} bytes is larger than the limit of {maxTotalBytes:N0} bytes.");
+        await RefuseDeclaredTooLargeAsync(request, maxTotalBytes, "request body", cancellationToken).ConfigureAwait(false);
         var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(request.ContentType).Boundary).Value;
         if (string.IsNullOrEmpty(boundary) || boundary.Length > 70)
             throw new ProblemException(ProblemTypes.InvalidRequest, "The multipart/form-data Content-Type has no valid boundary.");
@@ -178,6 +178,32 @@ public static class ImageUploadReader
         MediaTypeHeaderValue.TryParse(request.ContentType, out var parsed) ? parsed.MediaType.Value?.ToLowerInvariant() : null;
 
     private static bool IsMultipart(string? mediaType) => mediaType == "multipart/form-data";
+
+    /// <summary>
+    /// A body whose Content-Length is over the limit gets 413 before it is read. One only a little over it (what
+    /// the gateway lets through: the limit plus the multipart allowance) is read and dropped first: answering
+    /// early and closing with the body unread resets the connection, and the gateway, still sending, would turn
+    /// the 413 into a 502. A body far over the limit is not read at all.
+    /// </summary>
+    private static async Task RefuseDeclaredTooLargeAsync(HttpRequest request, long limit, string what, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is not { } length || length <= limit) return;
+        var refusal = new ProblemException(ProblemTypes.BodyTooLarge,
+            $"The {what} of {length:N0} bytes is larger than the limit of {limit:N0} bytes.");
+        if (length <= limit + MultipartOverhead)
+        {
+            RaiseServerLimit(request, length);
+            try
+            {
+                await request.Body.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is BadHttpRequestException or IOException)
+            {
+                // The client stopped sending: the refusal stands, the connection goes.
+            }
+        }
+        throw refusal;
+    }
 
     private static void RaiseServerLimit(HttpRequest request, long limit)
     {
