@@ -64,8 +64,10 @@ public sealed class ReloadProcessTests(ITestOutputHelper output)
             var (path, expected) = i % 2 == 0 ? (Models.Second, ReloadModels.SecondVersion) : (Models.First, Models.FirstVersion);
             var sent = Stopwatch.GetTimestamp();
             Assert.Equal(expected, await ReloadAsync(client, path));
-            switches.Add((sent, Stopwatch.GetTimestamp(), expected));
-            await Task.Delay(300);
+            var done = Stopwatch.GetTimestamp();
+            switches.Add((sent, done, expected));
+            // Let enough requests start (and finish) on the new model before the next switch, however loaded the machine.
+            await WaitUntilAsync(() => answers.Count(a => a.Started >= done) >= 2 * Concurrency, TimeSpan.FromSeconds(60));
         }
         await stop.CancelAsync();
         await Task.WhenAll(load);
@@ -86,6 +88,16 @@ public sealed class ReloadProcessTests(ITestOutputHelper output)
         Assert.Equal(5, ModelReloadTests.Value(metrics, "snojoe_model_reloads_total{trigger=\"admin\",outcome=\"succeeded\"}"));
         var errors = service.LogEvents.Where(e => (string?)e["@l"] is "Error" or "Fatal").Select(e => e.ToJsonString()).ToArray();
         Assert.True(errors.Length == 0, string.Join("\n", errors));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan patience)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(patience.TotalSeconds * Stopwatch.Frequency);
+        while (!condition())
+        {
+            if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"Not within {patience.TotalSeconds:0} s.");
+            await Task.Delay(20);
+        }
     }
 
     [Fact]
