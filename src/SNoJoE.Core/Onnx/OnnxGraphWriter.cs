@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using Google.Protobuf;
 using Onnx;
 
 namespace SNoJoE.Core.Onnx;
@@ -24,14 +22,7 @@ public sealed class OnnxGraphWriter
     public string Initializer(string hint, ReadOnlySpan<float> values, params long[] dims)
     {
         var name = Unique(hint);
-        var proto = new TensorProto
-        {
-            Name = name,
-            DataType = (int)TensorProto.Types.DataType.Float,
-            RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values)),
-        };
-        proto.Dims.AddRange(dims);
-        _graph.Initializer.Add(proto);
+        _graph.Initializer.Add(TensorProtos.Float(name, values, dims));
         return name;
     }
 
@@ -39,14 +30,7 @@ public sealed class OnnxGraphWriter
     public string LongsInitializer(string hint, long[] values)
     {
         var name = Unique(hint);
-        var proto = new TensorProto
-        {
-            Name = name,
-            DataType = (int)TensorProto.Types.DataType.Int64,
-            RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan())),
-        };
-        proto.Dims.Add(values.Length);
-        _graph.Initializer.Add(proto);
+        _graph.Initializer.Add(TensorProtos.Int64(name, values, values.Length));
         return name;
     }
 
@@ -70,9 +54,9 @@ public sealed class OnnxGraphWriter
         return output;
     }
 
-    public void Input(string name, params object[] dims) => _graph.Input.Add(ValueInfo(name, dims));
+    public void Input(string name, params object[] dims) => _graph.Input.Add(FloatValue(name, dims));
 
-    public void Output(string name, params object[] dims) => _graph.Output.Add(ValueInfo(name, dims));
+    public void Output(string name, params object[] dims) => _graph.Output.Add(FloatValue(name, dims));
 
     /// <summary>Renames the output of the node that produced <paramref name="current"/> to <paramref name="final"/>.</summary>
     public void RenameOutput(string current, string final)
@@ -100,7 +84,8 @@ public sealed class OnnxGraphWriter
         return model;
     }
 
-    private static ValueInfoProto ValueInfo(string name, object[] dims)
+    /// <summary>A float32 graph input or output; a string dimension is symbolic ("N"), a number fixed.</summary>
+    public static ValueInfoProto FloatValue(string name, params object[] dims)
     {
         var shape = new TensorShapeProto();
         foreach (var d in dims)

@@ -1,3 +1,4 @@
+using SNoJoE.Core.Onnx;
 using Onnx;
 using SNoJoE.Evaluation.Quantization;
 
@@ -32,21 +33,17 @@ public static class KnnGraph
             var row = PostHocMath.L2Normalize(bank[i]);
             for (int j = 0; j < d; j++) transposed[j * m + i] = row[j];
         }
-        g.Initializer.Add(OnnxTensors.Float("knn_bank", transposed, d, m));
-        g.Initializer.Add(OnnxTensors.Int64("knn_k", [k], 1));
-        g.Initializer.Add(OnnxTensors.Int64("knn_kth", [k - 1]));
-        g.Initializer.Add(OnnxTensors.Float("knn_two", [2f]));
-        g.Initializer.Add(OnnxTensors.Float("knn_minus_two", [-2f]));
+        g.Initializer.Add(TensorProtos.Float("knn_bank", transposed, d, m));
+        g.Initializer.Add(TensorProtos.Int64("knn_k", [k], 1));
+        g.Initializer.Add(TensorProtos.Int64("knn_kth", [k - 1]));
+        g.Initializer.Add(TensorProtos.Float("knn_two", [2f]));
+        g.Initializer.Add(TensorProtos.Float("knn_minus_two", [-2f]));
 
-        var norm = Node("LpNormalization", [features], "knn_normalized");
-        norm.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
-        norm.Attribute.Add(new AttributeProto { Name = "p", Type = AttributeProto.Types.AttributeType.Int, I = 2 });
-        var topk = new NodeProto { OpType = "TopK", Name = "knn_topk" };
+        var norm = Node("LpNormalization", [features], "knn_normalized").Int("axis", 1).Int("p", 2);
+        var topk = new NodeProto { OpType = "TopK", Name = "knn_topk" }.Int("axis", 1);
         topk.Input.AddRange(["knn_dots", "knn_k"]);
         topk.Output.AddRange(["knn_top", "knn_top_indices"]);
-        topk.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
-        var gather = Node("Gather", ["knn_top", "knn_kth"], "knn_kth_dot");
-        gather.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+        var gather = Node("Gather", ["knn_top", "knn_kth"], "knn_kth_dot").Int("axis", 1);
         g.Node.AddRange(
         [
             norm,
@@ -59,9 +56,7 @@ public static class KnnGraph
             Node("Sqrt", ["knn_squared_pos"], "knn_distance"),
             Node("Neg", ["knn_distance"], OutputName),
         ]);
-        var output = new ValueInfoProto { Name = OutputName, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = new TensorShapeProto() } } };
-        output.Type.TensorType.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });
-        g.Output.Add(output);
+        g.Output.Add(OnnxGraphWriter.FloatValue(OutputName, "N"));
         return copy;
     }
 

@@ -1,4 +1,5 @@
 using SNoJoE.Core.Scoring;
+using SNoJoE.Core.Statistics;
 
 namespace SNoJoE.Evaluation.Detectors;
 
@@ -50,13 +51,11 @@ public static class PostHocMath
     /// <summary>The <paramref name="percentile"/>-th percentile (0..100) of the values, linear interpolation between order statistics (numpy's default).</summary>
     public static float Percentile(IEnumerable<float> values, double percentile)
     {
-        var sorted = values.ToArray();
-        if (sorted.Length == 0) throw new ArgumentException("No values.", nameof(values));
         if (percentile is < 0 or > 100) throw new ArgumentOutOfRangeException(nameof(percentile));
+        var sorted = values.Select(v => (double)v).ToArray();
+        if (sorted.Length == 0) throw new ArgumentException("No values.", nameof(values));
         Array.Sort(sorted);
-        double pos = percentile / 100d * (sorted.Length - 1);
-        int lo = (int)Math.Floor(pos), hi = Math.Min(lo + 1, sorted.Length - 1);
-        return (float)(sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]));
+        return (float)Quantile.OfSorted(sorted, percentile / 100d);
     }
 
     /// <summary>ReAct (Sun et al. 2021): min(a, c) element-wise.</summary>

@@ -1,3 +1,4 @@
+using SNoJoE.Core.Onnx;
 using Onnx;
 
 namespace SNoJoE.Evaluation.Quantization;
@@ -70,8 +71,8 @@ public static class BatchNormFolding
                 OnnxTensors.Floats(p[0]), OnnxTensors.Floats(p[1]), OnnxTensors.Floats(p[2]), OnnxTensors.Floats(p[3]), epsilon);
             var wName = Fresh(names, conv.Input[1] + "_bnfolded");
             var bName = Fresh(names, (conv.Name.Length > 0 ? conv.Name : convOut) + "_bias_bnfolded");
-            graph.Initializer.Add(OnnxTensors.Float(wName, w, [.. wt.Dims]));
-            graph.Initializer.Add(OnnxTensors.Float(bName, b, outChannels));
+            graph.Initializer.Add(TensorProtos.Float(wName, w, [.. wt.Dims]));
+            graph.Initializer.Add(TensorProtos.Float(bName, b, outChannels));
             while (conv.Input.Count > 2) conv.Input.RemoveAt(conv.Input.Count - 1);
             conv.Input[1] = wName;
             conv.Input.Add(bName);

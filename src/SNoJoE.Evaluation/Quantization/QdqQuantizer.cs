@@ -1,3 +1,4 @@
+using SNoJoE.Core.Onnx;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
@@ -180,8 +181,8 @@ public static class QdqQuantizer
             var p = parameters[t.Name];
             var scale = BatchNormFolding.Fresh(names, t.Name + "_scale");
             var zp = BatchNormFolding.Fresh(names, t.Name + "_zero_point");
-            graph.Initializer.Add(OnnxTensors.Float(scale, [p.Scale]));
-            graph.Initializer.Add(OnnxTensors.UInt8(zp, [p.ZeroPoint]));
+            graph.Initializer.Add(TensorProtos.Float(scale, [p.Scale]));
+            graph.Initializer.Add(TensorProtos.UInt8(zp, [p.ZeroPoint]));
             paramNames[t.Name] = (scale, zp);
             quantizedName[t.Name] = BatchNormFolding.Fresh(names, t.Name + "_quantized");
         }
@@ -233,9 +234,9 @@ public static class QdqQuantizer
         var wq = BatchNormFolding.Fresh(names, wt.Name + "_int8");
         var ws = BatchNormFolding.Fresh(names, wt.Name + "_scale");
         var wz = BatchNormFolding.Fresh(names, wt.Name + "_zero_point");
-        graph.Initializer.Add(OnnxTensors.Int8(wq, q, [.. wt.Dims]));
-        graph.Initializer.Add(OnnxTensors.Float(ws, scales, outChannels));
-        graph.Initializer.Add(OnnxTensors.Int8(wz, new sbyte[outChannels], outChannels));
+        graph.Initializer.Add(TensorProtos.Int8(wq, q, [.. wt.Dims]));
+        graph.Initializer.Add(TensorProtos.Float(ws, scales, outChannels));
+        graph.Initializer.Add(TensorProtos.Int8(wz, new sbyte[outChannels], outChannels));
         var wOut = BatchNormFolding.Fresh(names, wt.Name + "_dequantized");
         newNodes.Add(QdqNode("DequantizeLinear", BatchNormFolding.Fresh(names, wt.Name + "_DequantizeLinear"), [wq, ws, wz], wOut).Axis(0));
         conv.Input[1] = wOut;
@@ -247,9 +248,9 @@ public static class QdqQuantizer
             var bqName = BatchNormFolding.Fresh(names, bt.Name + "_int32");
             var bsName = BatchNormFolding.Fresh(names, bt.Name + "_scale");
             var bzName = BatchNormFolding.Fresh(names, bt.Name + "_zero_point");
-            graph.Initializer.Add(OnnxTensors.Int32(bqName, bq, outChannels));
-            graph.Initializer.Add(OnnxTensors.Float(bsName, bs, outChannels));
-            graph.Initializer.Add(OnnxTensors.Int32(bzName, new int[outChannels], outChannels));
+            graph.Initializer.Add(TensorProtos.Int32(bqName, bq, outChannels));
+            graph.Initializer.Add(TensorProtos.Float(bsName, bs, outChannels));
+            graph.Initializer.Add(TensorProtos.Int32(bzName, new int[outChannels], outChannels));
             var bOut = BatchNormFolding.Fresh(names, bt.Name + "_dequantized");
             newNodes.Add(QdqNode("DequantizeLinear", BatchNormFolding.Fresh(names, bt.Name + "_DequantizeLinear"), [bqName, bsName, bzName], bOut).Axis(0));
             conv.Input[2] = bOut;
@@ -264,11 +265,7 @@ public static class QdqQuantizer
         return node;
     }
 
-    private static NodeProto Axis(this NodeProto node, long axis)
-    {
-        node.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = axis });
-        return node;
-    }
+    private static NodeProto Axis(this NodeProto node, long axis) => node.Int("axis", axis);
 
     /// <summary>
     /// Lets ONNX Runtime optimise <paramref name="modelPath"/> (all levels, CPU), saves the optimised graph and

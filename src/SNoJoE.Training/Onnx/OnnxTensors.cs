@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Onnx;
 using SNoJoE.Core.Onnx;
 using static TorchSharp.torch;
@@ -14,15 +13,9 @@ public static class OnnxTensors
         switch ((TensorProto.Types.DataType)proto.DataType)
         {
             case TensorProto.Types.DataType.Float:
-                float[] floats = proto.FloatData.Count > 0
-                    ? proto.FloatData.ToArray()
-                    : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(proto.RawData.Span).ToArray();
-                return tensor(floats, dims, ScalarType.Float32);
+                return tensor(TensorProtos.FloatsOf(proto), dims, ScalarType.Float32);
             case TensorProto.Types.DataType.Int64:
-                long[] longs = proto.Int64Data.Count > 0
-                    ? proto.Int64Data.ToArray()
-                    : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(proto.RawData.Span).ToArray();
-                return tensor(longs, dims, ScalarType.Int64);
+                return tensor(TensorProtos.LongsOf(proto), dims, ScalarType.Int64);
             default:
                 throw new OnnxImportException($"Initializer '{proto.Name}' has data type {(TensorProto.Types.DataType)proto.DataType}; only float32 and int64 are supported.");
         }
