@@ -46,7 +46,7 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
         {
             return await ScoreWithinAsync(image, timeout.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
         {
             metrics.TimedOut.Inc();
             return new ServiceProblem(ProblemTypes.Timeout,
