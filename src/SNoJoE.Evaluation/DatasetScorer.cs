@@ -112,7 +112,7 @@ public sealed class DatasetScorer
         var input = buffers.Rent();
         try
         {
-            using var image = _decoder.Decode(path);
+            using var image = _decoder.Decode(path, _preprocessor.MinimumSourceSide);
             _preprocessor.Fill(image, input);
             return new DecodedImage(index, input, null);
         }

@@ -66,7 +66,7 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, TextWriter log)
         InProcessAsync(OnnxModel model, ImageCorpus corpus, ImageDecoder decoder, Preprocessor preprocessor, CancellationToken cancellationToken)
     {
         var tensor = new float[model.InputLength];
-        using (var image = decoder.Decode(corpus.Small.Jpegs[0])) preprocessor.Fill(image, tensor);
+        using (var image = decoder.Decode(corpus.Small.Jpegs[0], preprocessor.MinimumSourceSide)) preprocessor.Fill(image, tensor);
         Progress("raw ONNX Runtime, batch " + string.Join("/", settings.BatchSizes));
         var ort = await OrtPhase.RunAsync(model, tensor, settings, cancellationToken);
 
@@ -95,7 +95,7 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, TextWriter log)
         using (var model = LoadModel(modelPath))
         {
             var tensor = new float[model.InputLength];
-            using (var image = decoder.Decode(corpus.Small.Jpegs[0])) preprocessor.Fill(image, tensor);
+            using (var image = decoder.Decode(corpus.Small.Jpegs[0], preprocessor.MinimumSourceSide)) preprocessor.Fill(image, tensor);
             Progress("int8: raw ONNX Runtime, batch " + string.Join("/", settings.BatchSizes));
             ort = await OrtPhase.RunAsync(model, tensor, settings, cancellationToken);
             Progress("int8: in-process pipeline, concurrency " + string.Join("/", settings.ConcurrencyLevels));

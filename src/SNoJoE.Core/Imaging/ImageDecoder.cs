@@ -15,7 +15,10 @@ namespace SNoJoE.Core.Imaging;
 /// registered (GIF and TIFF, where most ImageSharp advisories lie, are not); dimensions are read
 /// with Identify and checked against <see cref="ImageLimits"/> before anything is decoded; EXIF
 /// orientation is applied. Grayscale, CMYK, 16-bit and palette images come out as 8-bit RGB; an
-/// alpha channel is dropped (as PIL's convert("RGB") does).
+/// alpha channel is dropped (as PIL's convert("RGB") does). Given the smallest side its caller needs (the
+/// preprocessor's <see cref="Preprocessor.MinimumSourceSide"/>), a large JPEG is decoded at 1/2, 1/4 or 1/8 scale
+/// by libjpeg-turbo (<see cref="ScaledJpegDecoder"/>); everything else, and any JPEG that path does not decode
+/// cleanly, goes through ImageSharp.
 /// </summary>
 public sealed class ImageDecoder
 {
@@ -46,8 +49,18 @@ public sealed class ImageDecoder
 
     public Image<Rgb24> Decode(byte[] bytes) => Decode(bytes.AsMemory());
 
-    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data)
+    /// <summary>The whole image at full size.</summary>
+    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data) => Decode(data, minimumSide: 0);
+
+    /// <summary>
+    /// The image, possibly smaller than it is: a JPEG whose sides are both at least twice
+    /// <paramref name="minimumSide"/> is decoded at the smallest of 1/2, 1/4 or 1/8 scale that keeps both sides
+    /// at least <paramref name="minimumSide"/> (0: always full size). Limits, errors and EXIF orientation are the
+    /// same as at full size; the orientation is applied after scaling.
+    /// </summary>
+    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, int minimumSide)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(minimumSide);
         var bytes = data.Span;
         if (bytes.IsEmpty) throw new ImageDecodeException(ImageDecodeError.Empty, "The image is empty (0 bytes).");
         var format = Image.DetectFormat(_configuration, bytes);
@@ -76,11 +89,20 @@ public sealed class ImageDecoder
             throw new ImageDecodeException(ImageDecodeError.Corrupt, $"The {format.Name} header could not be read.");
         CheckDimensions(info.Width, info.Height);
 
-        Image<Rgb24> image;
+        Image<Rgb24>? image = null;
         try
         {
-            using var stream = AsStream(data);
-            image = Image.Load<Rgb24>(_configuration, stream);
+            if (format.Name == "JPEG" && ScaledJpegDecoder.ChooseScale(info.Width, info.Height, minimumSide) is { } scale)
+            {
+                image = ScaledJpegDecoder.TryDecode(data.Span, info.Width, info.Height, scale, _configuration);
+                // AutoOrient reads the orientation from the image's own EXIF profile, as the full-size decode has it.
+                if (image is not null) image.Metadata.ExifProfile = info.Metadata.ExifProfile?.DeepClone();
+            }
+            if (image is null)
+            {
+                using var stream = AsStream(data);
+                image = Image.Load<Rgb24>(_configuration, stream);
+            }
         }
         catch (Exception e) when (IsDecoderFailure(e))
         {
@@ -98,7 +120,10 @@ public sealed class ImageDecoder
         }
     }
 
-    public Image<Rgb24> Decode(string path)
+    public Image<Rgb24> Decode(string path) => Decode(path, minimumSide: 0);
+
+    /// <summary>The file's image, possibly smaller than it is: see <see cref="Decode(ReadOnlyMemory{byte}, int)"/>.</summary>
+    public Image<Rgb24> Decode(string path, int minimumSide)
     {
         byte[] bytes;
         try
@@ -109,7 +134,7 @@ public sealed class ImageDecoder
         {
             throw new ImageDecodeException(ImageDecodeError.Corrupt, $"Cannot read '{path}': {e.Message}", e);
         }
-        return Decode(bytes);
+        return Decode(bytes, minimumSide);
     }
 
     /// <summary>

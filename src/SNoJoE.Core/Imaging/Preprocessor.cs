@@ -36,6 +36,16 @@ public sealed class Preprocessor
 
     public static IResampler Resampler => KnownResamplers.Triangle;
 
+    /// <summary>
+    /// How many times the model's input side a decoded image must keep when <see cref="ImageDecoder"/> decodes a
+    /// large JPEG at reduced scale: the resize then still averages at least 2x2 source pixels per input pixel, and
+    /// the logits stay within the tolerance measured in the README (Large photos).
+    /// </summary>
+    public const int SourceOversampling = 2;
+
+    /// <summary>The smallest side a decoded image needs for this input: pass it to <see cref="ImageDecoder.Decode(ReadOnlyMemory{byte}, int)"/>.</summary>
+    public int MinimumSourceSide => SourceOversampling * Math.Max(_spec.Width, _spec.Height);
+
     /// <summary>Serving and evaluation: the whole image, stretched to the model size.</summary>
     public void Fill(Image<Rgb24> image, Span<float> destination) => Fill(image, destination, crop: null, flipHorizontally: false);
 

@@ -108,7 +108,7 @@ public static class Int8Quantization
             {
                 try
                 {
-                    using var image = decoder.Decode(paths[start + i]);
+                    using var image = decoder.Decode(paths[start + i], preprocessor.MinimumSourceSide);
                     preprocessor.Fill(image, data.AsSpan(i * length, length));
                     ok[i] = true;
                 }

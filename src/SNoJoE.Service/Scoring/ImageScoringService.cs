@@ -109,7 +109,7 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
         var input = model.Scheduler.Buffers.Rent();
         try
         {
-            using var decoded = decoder.Decode(image);
+            using var decoded = decoder.Decode(image, model.Preprocessor.MinimumSourceSide);
             model.Preprocessor.Fill(decoded, input);
         }
         catch (Exception e)

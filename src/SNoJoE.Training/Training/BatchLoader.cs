@@ -34,6 +34,11 @@ public sealed class BatchLoader(ImageDecoder decoder, Preprocessor preprocessor,
     private Batch Load(IReadOnlyList<VocSample> samples, int start, int count, bool augment, int seed, double minScale, double maxScale)
     {
         int length = preprocessor.TensorLength;
+        // A large JPEG may be decoded at reduced scale, as everywhere else, but large enough that the smallest
+        // crop RandomResizedCrop can take (minScale of the area at aspect 3/4) still keeps the preprocessor's minimum side.
+        int minimumSide = augment
+            ? (int)Math.Ceiling(preprocessor.MinimumSourceSide / Math.Sqrt(Math.Max(minScale, 1e-3) * 0.75))
+            : preprocessor.MinimumSourceSide;
         var images = new float[count * length];
         var ok = new bool[count];
         Parallel.For(0, count, i =>
@@ -41,7 +46,7 @@ public sealed class BatchLoader(ImageDecoder decoder, Preprocessor preprocessor,
             var sample = samples[start + i];
             try
             {
-                using var image = decoder.Decode(sample.ImagePath);
+                using var image = decoder.Decode(sample.ImagePath, minimumSide);
                 var slot = images.AsSpan(i * length, length);
                 if (augment)
                 {

@@ -17,7 +17,7 @@ public static class DecodePhase
         var run = await ClosedLoop.RunAsync(new LoadOptions(threads, settings.Warmup, settings.Duration, MinSamples: threads), (caller, _) =>
         {
             var jpeg = set.Jpegs[(int)((uint)Interlocked.Increment(ref next) % set.Jpegs.Count)];
-            using var image = decoder.Decode(jpeg);
+            using var image = decoder.Decode(jpeg, preprocessor.MinimumSourceSide);
             preprocessor.Fill(image, tensors[caller]);
             return Task.FromResult<string?>(null);
         }, cancellationToken);

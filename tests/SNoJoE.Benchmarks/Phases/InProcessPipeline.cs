@@ -37,7 +37,7 @@ public sealed class InProcessPipeline : IAsyncDisposable
         var tensor = _coalescer.Buffers.Rent();
         try
         {
-            using var image = _decoder.Decode(jpeg);
+            using var image = _decoder.Decode(jpeg, _preprocessor.MinimumSourceSide);
             _preprocessor.Fill(image, tensor);
         }
         catch
