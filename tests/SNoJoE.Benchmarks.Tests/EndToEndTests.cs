@@ -83,7 +83,39 @@ public sealed class EndToEndTests : IDisposable
         Assert.Matches("(PASS|FAIL)", run.Stdout);
     }
 
+    [Fact]
+    public async Task Quick_large_photos_run_reports_both_decodes_both_inferences_and_their_ratios()
+    {
+        var output = _folder.Sub("large-photos.json");
+        var run = await BenchmarkProcess.RunAsync(TimeSpan.FromSeconds(180), "large-photos", "--quick", "--threads", "1", "--out", output);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stdout}\n{run.Stderr}");
+
+        var report = JsonNode.Parse(await File.ReadAllTextAsync(output))!;
+        Assert.True((bool)report["run"]!["quick"]!);
+        Assert.Equal(1, (int)report["run"]!["intraOpThreads"]!);
+        Assert.EndsWith("snojoe-resnet18-vocsynth.int8.onnx", (string?)report["run"]!["int8Model"]);
+        Assert.Equal([4000, 3000], new[] { (int)report["run"]!["images"]!["width"]!, (int)report["run"]!["images"]!["height"]! });
+        Assert.True((double)report["run"]!["images"]!["meanBytes"]! > 1_000_000, "a photo-like 4000x3000 JPEG is megabytes");
+        // The bundled model's input is 224x224: twice that, 448, is first met at 1/4 of 4000x3000.
+        Assert.Equal(448, (int)report["decode"]!["minimumSide"]!);
+        Assert.Equal([1000, 750], new[] { (int)report["decode"]!["scaledWidth"]!, (int)report["decode"]!["scaledHeight"]! });
+        Positive(report, "decode.fullSize.median", "decode.scaled.median", "inference.int8Batch1.median", "inference.fp32Batch1.median");
+        Assert.Single(report["decode"]!["scaled"]!["rounds"]!.AsArray());
+
+        double Median(string path) => (double)path.Split('.').Aggregate<string, JsonNode?>(report, (n, key) => n?[key])!;
+        var ratios = report["ratios"]!;
+        // The ratios are computed from the same report's figures (checked, not assumed).
+        Assert.Equal(Median("decode.scaled.median") / Median("inference.int8Batch1.median"), (double)ratios["scaledDecodeToInt8"]!, 9);
+        Assert.Equal(Median("decode.fullSize.median") / Median("inference.int8Batch1.median"), (double)ratios["fullDecodeToInt8"]!, 9);
+        Assert.Equal(Median("decode.fullSize.median") / Median("decode.scaled.median"), (double)ratios["fullToScaledDecode"]!, 9);
+        Assert.Equal((double)ratios["scaledDecodeToInt8"]! <= 2.0, (bool)report["target"]!["pass"]!);
+        Assert.Contains("scaled decode / int8 inference", run.Stdout);
+        Assert.Matches("(PASS|FAIL)", run.Stdout);
+    }
+
     [Theory]
+    [InlineData("large-photos", "--rounds", "0")]
+    [InlineData("large-photos", "--int8-model", "/nonexistent/model.int8.onnx")]
     [InlineData("--threads", "0")]
     [InlineData("--provider", "tpu")]
     [InlineData("--duration", "-1")]

@@ -26,6 +26,7 @@ public static class BenchmarkCommand
         {
             model, provider, threads, duration, soak, quick, images, int8, output,
         };
+        command.Add(LargePhotosCommand());
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
             var settings = Settings(parse.GetValue(model), parse.GetValue(provider)!, parse.GetValue(threads), parse.GetValue(duration),
@@ -36,6 +37,65 @@ public static class BenchmarkCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>`large-photos`: the decode cost of a 12 MP JPEG, full size and scaled, against one image's int8 and fp32 inference.</summary>
+    private static Command LargePhotosCommand()
+    {
+        var model = new Option<string?>("--model") { Description = "The fp32 model (.onnx, manifest beside it). Default: the bundled model." };
+        var int8 = new Option<string?>("--int8-model") { Description = "The int8 model. Default: the model's path with .int8.onnx (the bundled int8 model)." };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (the service's Inference:IntraOpThreads). Decoding runs on one thread, as each request's does.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var duration = new Option<double?>("--duration") { Description = "Seconds per figure and round, after a warm-up (default 5; 0.3 with --quick)." };
+        var rounds = new Option<int?>("--rounds") { Description = "Rounds: the four figures are measured in turn, this many times; medians are reported (default 3; 1 with --quick)." };
+        var quick = new Option<bool>("--quick") { Description = "Tiny durations, one round, two images: a smoke test, not a measurement." };
+        var images = new Option<string?>("--images") { Description = "A folder of JPEGs to use instead of generated 4000x3000 ones (those with a shortest side >= 1500 px)." };
+        var output = new Option<string>("--out") { Description = "Where to write the results as JSON.", DefaultValueFactory = _ => "large-photos.json" };
+        var command = new Command("large-photos", "Decode + preprocess of 12 MP JPEGs at full size (the old path) and at reduced scale (libjpeg-turbo's scaled IDCT), against one image's int8 and fp32 inference, measured in one run; prints the ratios (target: scaled decode <= 2 x int8 inference).")
+        {
+            model, int8, threads, duration, rounds, quick, images, output,
+        };
+        command.SetGuardedAction(async (parse, cancellationToken) =>
+        {
+            var settings = LargePhotoSettings(parse.GetValue(model), parse.GetValue(int8), parse.GetValue(threads), parse.GetValue(duration),
+                parse.GetValue(rounds), parse.GetValue(quick), parse.GetValue(images), parse.GetValue(output)!);
+            var report = await new LargePhotos.LargePhotoBenchmark(settings, Console.Out).RunAsync(cancellationToken);
+            await LargePhotos.LargePhotoBenchmark.WriteAsync(report, settings.OutputPath, cancellationToken);
+            LargePhotos.LargePhotoBenchmark.WriteTable(report, Spectre.Console.AnsiConsole.Console);
+            Console.Out.WriteLine($"results: {Path.GetFullPath(settings.OutputPath)}");
+            return 0;
+        });
+        return command;
+    }
+
+    internal static LargePhotos.LargePhotoSettings LargePhotoSettings(string? model, string? int8Model, int threads, double? duration, int? rounds,
+        bool quick, string? images, string output)
+    {
+        if (threads is < 1 or > 1024) throw new BenchmarkException($"--threads {threads} must be in 1..1024.");
+        var seconds = duration ?? (quick ? 0.3 : 5);
+        if (!(seconds is >= 0.1 and <= 3600)) throw new BenchmarkException($"--duration {Format(seconds)} must be in 0.1..3600 seconds.");
+        var roundCount = rounds ?? (quick ? 1 : 3);
+        if (roundCount is < 1 or > 100) throw new BenchmarkException($"--rounds {roundCount} must be in 1..100.");
+        if (string.IsNullOrWhiteSpace(output)) throw new BenchmarkException("--out is empty.");
+        var outputFolder = Path.GetDirectoryName(Path.GetFullPath(output))!;
+        if (!Directory.Exists(outputFolder)) throw new BenchmarkException($"--out '{output}': the folder '{outputFolder}' does not exist.");
+        if (images is not null && !Directory.Exists(images)) throw new BenchmarkException($"--images '{images}' is not a folder.");
+        var modelPath = model is null ? BundledModel.Find() : Path.GetFullPath(model);
+        if (!File.Exists(modelPath)) throw new BenchmarkException($"--model '{modelPath}' does not exist.");
+        var int8Path = Path.GetFullPath(int8Model ?? Path.ChangeExtension(modelPath, ".int8.onnx"));
+        if (!File.Exists(int8Path)) throw new BenchmarkException($"--int8-model '{int8Path}' does not exist (make one with `snojoe quantize`).");
+        return new LargePhotos.LargePhotoSettings
+        {
+            ModelPath = modelPath,
+            Int8ModelPath = int8Path,
+            Threads = threads,
+            Warmup = TimeSpan.FromSeconds(quick ? 0.2 : 1),
+            Duration = TimeSpan.FromSeconds(seconds),
+            Rounds = roundCount,
+            Quick = quick,
+            OutputPath = output,
+            ImagesFolder = images,
+            GeneratedImages = quick ? 2 : 4,
+        };
     }
 
     /// <summary>Parses and runs; a command-line error is one line on stderr and exit code 2.</summary>
