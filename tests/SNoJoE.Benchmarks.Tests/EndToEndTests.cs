@@ -109,6 +109,7 @@ public sealed class EndToEndTests : IDisposable
         Assert.Equal(Median("decode.fullSize.median") / Median("inference.int8Batch1.median"), (double)ratios["fullDecodeToInt8"]!, 9);
         Assert.Equal(Median("decode.fullSize.median") / Median("decode.scaled.median"), (double)ratios["fullToScaledDecode"]!, 9);
         Assert.Equal((double)ratios["scaledDecodeToInt8"]! <= 2.0, (bool)report["target"]!["pass"]!);
+        Positive(report, "decode.scaled.cpuMedian", "inference.int8Batch1.cpuMedian");
         Assert.Contains("scaled decode / int8 inference", run.Stdout);
         Assert.Matches("(PASS|FAIL)", run.Stdout);
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using SNoJoE.Benchmarks.Images;
 using SNoJoE.Benchmarks.Load;
 using SNoJoE.Benchmarks.Reporting;
+using SNoJoE.Benchmarks.Statistics;
 using SNoJoE.Core.Imaging;
 using SNoJoE.Core.Inference;
 using SNoJoE.Core.IO;
@@ -70,17 +71,26 @@ public sealed class LargePhotoBenchmark(LargePhotoSettings settings, TextWriter 
             ("fp32 inference, batch 1", _ => Infer(fp32, tensor)),
         };
         var rounds = measurements.Select(_ => new List<double>()).ToArray();
+        var cpuRounds = measurements.Select(_ => new List<double>()).ToArray();
         for (int round = 0; round < settings.Rounds; round++)
             for (int m = 0; m < measurements.Length; m++)
             {
                 int next = -1;
-                var run = await ClosedLoop.RunAsync(new LoadOptions(1, settings.Warmup, settings.Duration, MinSamples: 3),
-                    (_, _) => measurements[m].Operation(Interlocked.Increment(ref next)), cancellationToken);
+                TimeSpan? cpuAtStart = null, cpuAtEnd = null;
+                var window = new LoadOptions(1, settings.Warmup, settings.Duration, MinSamples: 3)
+                {
+                    AtWindowStart = () => { cpuAtStart = CpuTime.OfThisProcess(); return Task.CompletedTask; },
+                    AtWindowEnd = () => { cpuAtEnd = CpuTime.OfThisProcess(); return Task.CompletedTask; },
+                };
+                var run = await ClosedLoop.RunAsync(window, (_, _) => measurements[m].Operation(Interlocked.Increment(ref next)), cancellationToken);
                 rounds[m].Add(run.Latency.MeanMs);
-                Progress($"round {round + 1}/{settings.Rounds}: {measurements[m].Name}: {run.Latency.MeanMs:0.0} ms ({run.Succeeded} in {run.WindowSeconds:0.0} s)");
+                // CPU of the whole process over the window (every thread: ONNX Runtime's, ImageSharp's parallel resize, the GC).
+                var cpu = CpuTime.MillisecondsPerImage(cpuAtStart, cpuAtEnd, run.PerSecond * run.WindowSeconds) ?? double.NaN;
+                cpuRounds[m].Add(cpu);
+                Progress($"round {round + 1}/{settings.Rounds}: {measurements[m].Name}: {run.Latency.MeanMs:0.0} ms, {cpu:0.0} CPU ms ({run.Succeeded} in {run.WindowSeconds:0.0} s)");
             }
 
-        var figures = rounds.Select(r => new Milliseconds(Median(r), r)).ToArray();
+        var figures = rounds.Select((r, m) => new Milliseconds(Median(r), r, Median(cpuRounds[m]), cpuRounds[m])).ToArray();
         var perRound = Enumerable.Range(0, settings.Rounds).Select(r => rounds[1][r] / rounds[2][r]).ToArray();
         return new LargePhotoReport(
             new LargePhotoRun(startedAt, Environment.ProcessorCount, RuntimeInformation.OSDescription, settings.ModelPath, settings.Int8ModelPath,
@@ -94,7 +104,9 @@ public sealed class LargePhotoBenchmark(LargePhotoSettings settings, TextWriter 
                 ScaledDecodeToFp32: figures[1].Median / figures[3].Median,
                 FullDecodeToFp32: figures[0].Median / figures[3].Median,
                 FullToScaledDecode: figures[0].Median / figures[1].Median,
-                ScaledDecodeToInt8ByRound: perRound),
+                ScaledDecodeToInt8ByRound: perRound,
+                ScaledDecodeToInt8ByCpu: figures[1].CpuMedian / figures[2].CpuMedian,
+                FullDecodeToInt8ByCpu: figures[0].CpuMedian / figures[2].CpuMedian),
             new LargePhotoTarget(TargetRatio, figures[1].Median / figures[2].Median <= TargetRatio));
     }
 
@@ -109,11 +121,12 @@ public sealed class LargePhotoBenchmark(LargePhotoSettings settings, TextWriter 
         console.MarkupLine(Markup.Escape($"{run.Images.Count} JPEGs of {run.Images.Width}x{run.Images.Height} ({run.Images.MeanBytes / 1e6:0.00} MB) | "
             + $"{run.IntraOpThreads} intra-op threads, {run.ProcessorCount} cores | {run.Rounds} rounds of {run.DurationSeconds:0.##} s per figure"
             + (run.Quick ? " (--quick: smoke test, not a measurement)" : "")));
-        var table = new Table { Title = new TableTitle("Large photos: ms per image (median over rounds; each round's in brackets)") };
-        table.AddColumns("what", "ms", "rounds");
-        void Row(string name, Milliseconds m) => table.AddRow(name, F(m.Median), string.Join(" / ", m.Rounds.Select(F)));
-        Row("decode + preprocess, full size (ImageSharp), 1 thread", report.Decode.FullSize);
-        Row($"decode + preprocess, scaled to {report.Decode.ScaledWidth}x{report.Decode.ScaledHeight} (libjpeg-turbo), 1 thread", report.Decode.Scaled);
+        var table = new Table { Title = new TableTitle("Large photos: per image, median over rounds (and each round)") };
+        table.AddColumns("what", "ms", "rounds", "CPU ms", "rounds");
+        void Row(string name, Milliseconds m) => table.AddRow(name, F(m.Median), string.Join(" / ", m.Rounds.Select(F)),
+            F(m.CpuMedian), string.Join(" / ", m.CpuRounds.Select(F)));
+        Row("decode + preprocess, full size (ImageSharp), one caller", report.Decode.FullSize);
+        Row($"decode + preprocess, scaled to {report.Decode.ScaledWidth}x{report.Decode.ScaledHeight} (libjpeg-turbo), one caller", report.Decode.Scaled);
         Row($"int8 inference, batch 1, {run.IntraOpThreads} threads", report.Inference.Int8Batch1);
         Row($"fp32 inference, batch 1, {run.IntraOpThreads} threads", report.Inference.Fp32Batch1);
         console.Write(table);
@@ -121,7 +134,8 @@ public sealed class LargePhotoBenchmark(LargePhotoSettings settings, TextWriter 
         console.MarkupLine(Markup.Escape($"scaled decode / int8 inference = {F(r.ScaledDecodeToInt8)} (target <= {F(report.Target.ScaledDecodeToInt8AtMost)}: "
             + $"{(report.Target.Pass ? "PASS" : "FAIL")}; by round {string.Join(" / ", r.ScaledDecodeToInt8ByRound.Select(F))}); "
             + $"full-size decode / int8 = {F(r.FullDecodeToInt8)}; scaled / fp32 = {F(r.ScaledDecodeToFp32)}; full-size / fp32 = {F(r.FullDecodeToFp32)}; "
-            + $"full-size / scaled decode = {F(r.FullToScaledDecode)}"));
+            + $"full-size / scaled decode = {F(r.FullToScaledDecode)}; by CPU ms: scaled decode / int8 = {F(r.ScaledDecodeToInt8ByCpu)}, "
+            + $"full-size / int8 = {F(r.FullDecodeToInt8ByCpu)}"));
     }
 
     private static Task<string?> Decode(ImageDecoder decoder, Preprocessor preprocessor, byte[] jpeg, int minimumSide, float[] tensor)
@@ -193,14 +207,14 @@ public sealed record LargePhotoRun(DateTimeOffset StartedAt, int ProcessorCount,
 
 public sealed record LargePhotoImages(int Count, int Width, int Height, double MeanBytes, bool Generated);
 
-/// <summary>Mean ms per image of each round's window, and their median.</summary>
-public sealed record Milliseconds(double Median, IReadOnlyList<double> Rounds);
+/// <summary>Mean ms per image of each round's window and their median; the same for this process's CPU ms per image.</summary>
+public sealed record Milliseconds(double Median, IReadOnlyList<double> Rounds, double CpuMedian, IReadOnlyList<double> CpuRounds);
 
 public sealed record DecodeFigures(Milliseconds FullSize, Milliseconds Scaled, int ScaledWidth, int ScaledHeight, int MinimumSide);
 
 public sealed record InferenceFigures(Milliseconds Int8Batch1, Milliseconds Fp32Batch1);
 
 public sealed record LargePhotoRatios(double ScaledDecodeToInt8, double FullDecodeToInt8, double ScaledDecodeToFp32, double FullDecodeToFp32,
-    double FullToScaledDecode, IReadOnlyList<double> ScaledDecodeToInt8ByRound);
+    double FullToScaledDecode, IReadOnlyList<double> ScaledDecodeToInt8ByRound, double ScaledDecodeToInt8ByCpu, double FullDecodeToInt8ByCpu);
 
 public sealed record LargePhotoTarget(double ScaledDecodeToInt8AtMost, bool Pass);
