@@ -3,6 +3,8 @@
 #   - a plain Node service (server.mjs: sharp, whose libvips decodes JPEG at reduced scale, + onnxruntime-node), and
 #   - SNoJoE.Service (dotnet, its defaults: batching, decode at reduced scale),
 # one after the other on this machine, with the same model, the same thread budget and the same load client (load.mjs).
+# Besides requests/s it reports each server's CPU ms per request over the window (from /proc/PID/stat): on a machine
+# shared with other work, throughput follows the CPU a process is given, CPU per request does not.
 # Usage: tests/SNoJoE.Benchmarks/node/compare.sh [MODEL.onnx] (default: the bundled int8 model)
 # Settings (environment): THREADS (2), CONCURRENCY (4), WARMUP (15 s), DURATION (30 s), ROUNDS (2: node, dotnet, node, dotnet...)
 set -euo pipefail
@@ -20,13 +22,27 @@ cd "$here"
 node make-photos.mjs --out "$work/photos"
 dotnet publish -c Release "$root/src/SNoJoE.Service" -o "$work/service" -p:UseAppHost=false >/dev/null
 
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# load PID PORT NAME: the closed loop against one server, with that server's CPU over the measured window
+load() {
+  node load.mjs --url "http://127.0.0.1:$2/score" --images "$work/photos" --concurrency "$concurrency" --warmup "$warmup" --duration "$duration" >"$work/load.json" &
+  local client=$!
+  sleep "$warmup"; local before; before=$(ticks "$1")
+  sleep "$duration"; local after; after=$(ticks "$1")
+  wait "$client"
+  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); r.serverCpuMs = (process.argv[3] - process.argv[2]) * 1000 / process.argv[4];
+    r.serverCpuMsPerRequest = r.answered ? r.serverCpuMs / r.answered : null; console.log(JSON.stringify(r));' \
+    "$work/load.json" "$before" "$after" "$(getconf CLK_TCK)" | tee -a "$work/$3.jsonl"
+}
+
 wait_ready() { for _ in $(seq 1 240); do curl -fs "$1/health/ready" >/dev/null 2>&1 && return 0; sleep 0.5; done; echo "error: $1 never became ready" >&2; exit 1; }
 
 run_node() {
   node server.mjs --model "$model" --port 8091 --threads "$threads" >"$work/node.log" 2>&1 &
   local pid=$!; pids+=("$pid")
   wait_ready http://127.0.0.1:8091
-  node load.mjs --url http://127.0.0.1:8091/score --images "$work/photos" --concurrency "$concurrency" --warmup "$warmup" --duration "$duration" | tee -a "$work/node.jsonl"
+  load "$pid" 8091 node
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
@@ -36,7 +52,7 @@ run_dotnet() {
     dotnet "$work/service/SNoJoE.Service.dll" --urls=http://127.0.0.1:8092 >"$work/dotnet.log" 2>&1 &
   local pid=$!; pids+=("$pid")
   wait_ready http://127.0.0.1:8092
-  node load.mjs --url http://127.0.0.1:8092/score --images "$work/photos" --concurrency "$concurrency" --warmup "$warmup" --duration "$duration" | tee -a "$work/dotnet.jsonl"
+  load "$pid" 8092 dotnet
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
@@ -48,7 +64,11 @@ const read = f => fs.readFileSync(f, "utf8").trim().split("\n").map(JSON.parse);
 const median = v => { const s = [...v].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const n = read(process.argv[1]), d = read(process.argv[2]);
 const rn = median(n.map(r => r.requestsPerSecond)), rd = median(d.map(r => r.requestsPerSecond));
-console.log(`node (sharp + onnxruntime-node): ${rn.toFixed(2)} req/s (rounds ${n.map(r => r.requestsPerSecond.toFixed(2)).join(" / ")}), p50 ${median(n.map(r => r.p50Ms)).toFixed(0)} ms`);
-console.log(`SNoJoE.Service:                  ${rd.toFixed(2)} req/s (rounds ${d.map(r => r.requestsPerSecond.toFixed(2)).join(" / ")}), p50 ${median(d.map(r => r.p50Ms)).toFixed(0)} ms`);
-console.log(`SNoJoE.Service / node = ${(rd / rn).toFixed(2)}; errors: node ${JSON.stringify(n.map(r => r.errors))}, dotnet ${JSON.stringify(d.map(r => r.errors))}`);
+const cn = median(n.map(r => r.serverCpuMsPerRequest)), cd = median(d.map(r => r.serverCpuMsPerRequest));
+const line = (name, rs, r, c) => console.log(`${name} ${r.toFixed(2)} req/s (rounds ${rs.map(x => x.requestsPerSecond.toFixed(2)).join(" / ")}), p50 ${median(rs.map(x => x.p50Ms)).toFixed(0)} ms, `
+  + `${c.toFixed(1)} server CPU ms per request (rounds ${rs.map(x => x.serverCpuMsPerRequest.toFixed(1)).join(" / ")})`);
+line("node (sharp + onnxruntime-node):", n, rn, cn);
+line("SNoJoE.Service:                 ", d, rd, cd);
+console.log(`SNoJoE.Service / node: ${(rd / rn).toFixed(2)} x the requests/s, ${(cn / cd).toFixed(2)} x the requests per CPU second; `
+  + `errors: node ${JSON.stringify(n.map(r => r.errors))}, dotnet ${JSON.stringify(d.map(r => r.errors))}`);
 ' "$work/node.jsonl" "$work/dotnet.jsonl"
