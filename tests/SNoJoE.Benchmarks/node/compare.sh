@@ -6,12 +6,15 @@
 # Besides requests/s it reports each server's CPU ms per request over the window (from /proc/PID/stat): on a machine
 # shared with other work, throughput follows the CPU a process is given, CPU per request does not.
 # Usage: tests/SNoJoE.Benchmarks/node/compare.sh [MODEL.onnx] (default: the bundled int8 model)
-# Settings (environment): THREADS (2), CONCURRENCY (4), WARMUP (15 s), DURATION (30 s), ROUNDS (2: node, dotnet, node, dotnet...)
+# Settings (environment): THREADS (2), CONCURRENCY (4), WARMUP (15 s), DURATION (30 s), ROUNDS (2: node, dotnet, node, dotnet...),
+# DECODES (the service's Limits:MaxConcurrentDecodes; default THREADS, as the service's default is the core count;
+# the Node service decodes on libuv's 4 pool threads)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
 model="$(realpath "${1:-$root/models/snojoe-resnet18-vocsynth.int8.onnx}")"
 threads="${THREADS:-2}" concurrency="${CONCURRENCY:-4}" warmup="${WARMUP:-15}" duration="${DURATION:-30}" rounds="${ROUNDS:-2}"
+decodes="${DECODES:-$threads}"
 work="$(mktemp -d /tmp/snojoe-compare-XXXXXX)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -48,7 +51,7 @@ run_node() {
 
 run_dotnet() {
   ASPNETCORE_ENVIRONMENT=Production Model__Path="$model" Inference__Provider=cpu Inference__IntraOpThreads="$threads" \
-    Limits__MaxConcurrentDecodes="$threads" Serilog__MinimumLevel__Default=Warning \
+    Limits__MaxConcurrentDecodes="$decodes" Serilog__MinimumLevel__Default=Warning \
     dotnet "$work/service/SNoJoE.Service.dll" --urls=http://127.0.0.1:8092 >"$work/dotnet.log" 2>&1 &
   local pid=$!; pids+=("$pid")
   wait_ready http://127.0.0.1:8092
@@ -56,7 +59,7 @@ run_dotnet() {
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
-echo "model $(basename "$model"), $threads threads each, concurrency $concurrency, ${duration} s per window after ${warmup} s, $rounds rounds, $(nproc) cores"
+echo "model $(basename "$model"), $threads threads each (service: $decodes concurrent decodes), concurrency $concurrency, ${duration} s per window after ${warmup} s, $rounds rounds, $(nproc) cores"
 for _ in $(seq 1 "$rounds"); do run_node; run_dotnet; done
 node -e '
 const fs = require("fs");
