@@ -26,6 +26,8 @@ internal static class ScaledJpegDecoder
     /// </summary>
     public const int MaxScans = 100;
 
+    private const int RowsPerCall = 16;
+
     /// <summary>The reduced size a <paramref name="width"/> x <paramref name="height"/> JPEG decodes to for this minimum side, or null for full size.</summary>
     public static (int Width, int Height, int Denominator)? ChooseScale(int width, int height, int minimumSide)
     {
@@ -54,28 +56,38 @@ internal static class ScaledJpegDecoder
         var size = codec.GetScaledDimensions(1f / scale.Denominator);
         if (size.Width != scale.Width || size.Height != scale.Height) return null;
 
+        // Row by row into the image (no full-size RGBA buffer): a few rows of RGBA at a time, converted to RGB.
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
-        int length = checked(size.Width * size.Height * 4);
-        var rgba = ArrayPool<byte>.Shared.Rent(length);
+        if (codec.StartScanlineDecode(info) != SKCodecResult.Success) return null;
+        var image = new Image<Rgb24>(configuration, size.Width, size.Height);
+        var rgba = ArrayPool<byte>.Shared.Rent(size.Width * 4 * RowsPerCall);
         try
         {
-            SKCodecResult result;
-            unsafe
+            bool complete = true;
+            image.ProcessPixelRows(rows =>
             {
-                fixed (byte* pixels = rgba) result = codec.GetPixels(info, (IntPtr)pixels);
-            }
-            if (result != SKCodecResult.Success) return null;
-            var image = new Image<Rgb24>(configuration, size.Width, size.Height);
-            try
-            {
-                CopyRgb(rgba, image);
-                return image;
-            }
-            catch
-            {
-                image.Dispose();
-                throw;
-            }
+                for (int y = 0; y < rows.Height && complete; y += RowsPerCall)
+                {
+                    int count = Math.Min(RowsPerCall, rows.Height - y);
+                    // Fewer rows than asked: the data ended or is corrupt where libjpeg-turbo gives up.
+                    complete = ReadRows(codec, rgba, count, rows.Width * 4) == count;
+                    var source = MemoryMarshal.Cast<byte, Rgba32>(rgba.AsSpan(0, count * rows.Width * 4));
+                    for (int r = 0; r < count && complete; r++)
+                    {
+                        var row = rows.GetRowSpan(y + r);
+                        var from = source.Slice(r * rows.Width, rows.Width);
+                        for (int x = 0; x < row.Length; x++) row[x] = from[x].Rgb;
+                    }
+                }
+            });
+            if (complete) return image;
+            image.Dispose();
+            return null;
+        }
+        catch
+        {
+            image.Dispose();
+            throw;
         }
         finally
         {
@@ -83,16 +95,10 @@ internal static class ScaledJpegDecoder
         }
     }
 
-    private static void CopyRgb(byte[] rgba, Image<Rgb24> image) => image.ProcessPixelRows(rows =>
+    private static unsafe int ReadRows(SKCodec codec, byte[] rgba, int count, int rowBytes)
     {
-        var source = MemoryMarshal.Cast<byte, Rgba32>(rgba.AsSpan(0, rows.Width * rows.Height * 4));
-        for (int y = 0; y < rows.Height; y++)
-        {
-            var row = rows.GetRowSpan(y);
-            var from = source.Slice(y * rows.Width, rows.Width);
-            for (int x = 0; x < row.Length; x++) row[x] = from[x].Rgb;
-        }
-    });
+        fixed (byte* pixels = rgba) return codec.GetScanlines((IntPtr)pixels, count, rowBytes);
+    }
 
     /// <summary>
     /// Start-of-scan markers (FF DA) in the file: an upper bound on its scans, since entropy-coded data stuffs
