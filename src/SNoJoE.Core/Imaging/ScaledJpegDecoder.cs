@@ -16,7 +16,7 @@ namespace SNoJoE.Core.Imaging;
 /// </summary>
 internal static class ScaledJpegDecoder
 {
-    /// <summary>Power-of-two scales only: libjpeg-turbo has SIMD kernels for them; 3/8, 5/8... are plain C.</summary>
+    /// <summary>Power-of-two scales only: libjpeg's classic reduced IDCTs (4x4, 2x2, 1x1 per block); 3/8, 5/8... cost more.</summary>
     private static readonly int[] Denominators = [8, 4, 2];
 
     /// <summary>
