@@ -29,6 +29,7 @@ public sealed class SynthStabilityTests
             Test = 3,
             OodObjects = 4,
             OodTextures = 4,
+            AuxOutliers = 4, // generated in the same run: must not disturb the other sets
             Workers = 2,
         }).Run();
 
