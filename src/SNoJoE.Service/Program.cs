@@ -10,6 +10,7 @@ using SNoJoE.Service.OpenApi;
 using SNoJoE.Service.Options;
 using SNoJoE.Service.Problems;
 using SNoJoE.Service.Security;
+using SNoJoE.Service.Telemetry;
 using SNoJoE.Service.UserInterface;
 
 if (HealthProbe.IsRequested(args)) return await HealthProbe.RunAsync(args);
@@ -20,6 +21,7 @@ builder.Services.AddServiceLogging();
 builder.Services.AddServiceOptions(builder.Configuration);
 builder.Services.AddServiceForwarding(builder.Configuration);
 builder.Services.AddServiceMetrics();
+builder.Services.AddServiceTracing(builder.Configuration);
 builder.Services.AddInference();
 builder.Services.AddServiceHealthChecks();
 builder.Services.AddServiceProblemDetails();
