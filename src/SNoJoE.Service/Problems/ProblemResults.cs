@@ -36,7 +36,8 @@ public static class ProblemResults
     /// of the request (the caller's, when it sent a traceparent), the one the request's log event and spans carry.
     /// </summary>
     public static IServiceCollection AddServiceProblemDetails(this IServiceCollection services) =>
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        // Consulted before the default writer: /v2 routes answer the Open Inference Protocol's error object instead.
+        services.AddSingleton<IProblemDetailsWriter, OpenInference.OpenInferenceProblemWriter>().AddProblemDetails(options => options.CustomizeProblemDetails = context =>
             context.ProblemDetails.Extensions.TryAdd("traceId",
                 System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? context.HttpContext.TraceIdentifier));
 
