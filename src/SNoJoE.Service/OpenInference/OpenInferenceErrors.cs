@@ -43,10 +43,16 @@ public sealed class OpenInferenceProblemWriter : IProblemDetailsWriter
     public ValueTask WriteAsync(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
-        var message = string.IsNullOrWhiteSpace(problem.Detail) ? problem.Title ?? "Error" : problem.Detail;
+        var request = context.HttpContext.Request;
         var status = problem.Status ?? context.HttpContext.Response.StatusCode;
-        if (status == StatusCodes.Status404NotFound && string.IsNullOrWhiteSpace(problem.Detail))
-            message = $"No Open Inference Protocol endpoint at {context.HttpContext.Request.Method} {context.HttpContext.Request.Path}.";
+        var message = !string.IsNullOrWhiteSpace(problem.Detail) ? problem.Detail : status switch
+        {
+            StatusCodes.Status404NotFound => $"No Open Inference Protocol endpoint at {request.Method} {request.Path}.",
+            StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not allowed on {request.Path}.",
+            StatusCodes.Status415UnsupportedMediaType =>
+                $"Content-Type '{request.ContentType}' is not accepted: send application/json, or application/octet-stream with the binary tensor data extension.",
+            _ => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : problem.Title ?? "Error",
+        };
         context.HttpContext.Response.StatusCode = status;
         return new ValueTask(context.HttpContext.Response.WriteAsJsonAsync(new InferenceErrorResponse(message)));
     }
