@@ -41,10 +41,10 @@ public static class OpenInferenceApi
             .Produces<ServerReadyResponse>().Produces<ServerReadyResponse>(StatusCodes.Status503ServiceUnavailable).WithName("V2ServerReady")
             .WithSummary("Server ready: 200 once the model is loaded and warmed up, 503 while loading or stopping.");
 
-        v2.MapGet("/models/{name}", ModelMetadata).WithName("V2ModelMetadata").RequireApiKey()
+        v2.MapGet("/models/{name}", ModelMetadata).WithName("V2ModelMetadata").RequireApiKeyWithErrorObject()
             .Produces<ModelMetadataResponse>().Errors(StatusCodes.Status404NotFound, StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Model metadata: inputs, outputs, and the labels (in logits order), served score and threshold as parameters.");
-        v2.MapGet("/models/{name}/versions/{version}", ModelMetadata).WithName("V2ModelVersionMetadata").RequireApiKey()
+        v2.MapGet("/models/{name}/versions/{version}", ModelMetadata).WithName("V2ModelVersionMetadata").RequireApiKeyWithErrorObject()
             .Produces<ModelMetadataResponse>().Errors(StatusCodes.Status404NotFound, StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Model metadata of a version: only the version serving now is found.");
         v2.MapGet("/models/{name}/ready", ModelReady).WithName("V2ModelReady")
@@ -55,7 +55,7 @@ public static class OpenInferenceApi
             .WithSummary("Model ready, for one version.");
 
         foreach (var (pattern, endpointName) in new[] { ("/models/{name}/infer", "V2Infer"), ("/models/{name}/versions/{version}/infer", "V2VersionInfer") })
-            v2.MapPost(pattern, InferAsync).WithName(endpointName).RequireApiKey()
+            v2.MapPost(pattern, InferAsync).WithName(endpointName).RequireApiKeyWithErrorObject()
                 .Accepts<InferenceRequestDocument>("application/json", "application/octet-stream")
                 .Produces<InferenceResponseDocument>(StatusCodes.Status200OK, "application/json", "application/octet-stream")
                 .Errors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge,
@@ -146,6 +146,10 @@ public static class OpenInferenceApi
             return TypedResults.Bytes(body, "application/octet-stream");
         }
     }
+
+    /// <summary>Like /score's <see cref="SecuritySetup.RequireApiKey{TBuilder}"/>, but the 401 is documented as the protocol's error object.</summary>
+    private static RouteHandlerBuilder RequireApiKeyWithErrorObject(this RouteHandlerBuilder builder) =>
+        builder.RequireAuthorization(ApiKeyAuthenticationHandler.PolicyName).Errors(StatusCodes.Status401Unauthorized);
 
     /// <summary>Documents the protocol's error object for each status.</summary>
     private static RouteHandlerBuilder Errors(this RouteHandlerBuilder builder, params int[] statuses)
