@@ -226,16 +226,21 @@ public sealed class BatchCoalescer<TOutput> : IAsyncDisposable
     private Activity? StartBatchSpan(int count, DateTimeOffset startedAt)
     {
         List<ActivityLink>? links = null;
+        bool anyRecorded = false;
         for (int i = 0; i < count; i++)
         {
             var item = _batch[i];
             if (item.TraceParent == default) continue;
             (links ??= new List<ActivityLink>(count)).Add(new ActivityLink(item.TraceParent));
+            anyRecorded |= (item.TraceParent.TraceFlags & ActivityTraceFlags.Recorded) != 0;
             using var wait = PipelineTelemetry.Source.StartActivity(PipelineTelemetry.QueueWait, ActivityKind.Internal, item.TraceParent,
                 startTime: startedAt - item.QueueTime);
             wait?.SetEndTime(startedAt.UtcDateTime);
         }
         Activity.Current = null;
+        // A batch is recorded when one of the images it serves is (their traces were sampled); a root span would
+        // otherwise be sampled on its own, whatever the images' sampling said.
+        if (!anyRecorded) return null;
         return PipelineTelemetry.Source.StartActivity(PipelineTelemetry.Batch, ActivityKind.Internal, parentContext: default,
             tags: [new(PipelineTelemetry.BatchSizeTag, count)], links: links, startTime: startedAt);
     }

@@ -116,6 +116,24 @@ public sealed class TracingTests
     }
 
     [Fact]
+    public async Task A_request_the_caller_did_not_sample_records_no_span_and_its_batch_none_either()
+    {
+        var exported = new LockedList<Activity>();
+        await using var factory = new ServiceFactory(services: s => s.AddOpenTelemetry().WithTracing(t => t.AddInMemoryExporter(exported)));
+        var client = await factory.CreateReadyClientAsync();
+        var sampled = TraceParents.For(nameof(A_request_the_caller_did_not_sample_records_no_span_and_its_batch_none_either), 0);
+        var unsampled = TraceParents.For(nameof(A_request_the_caller_did_not_sample_records_no_span_and_its_batch_none_either), 1);
+        await SendAsync(client, unsampled.Header[..^2] + "00", seed: 8); // trace-flags 00: not sampled
+        await SendAsync(client, sampled.Header, seed: 9);
+        await WaitUntilAsync(() => exported.Snapshot().Any(a => a.TraceId == sampled.TraceId && a.Kind == ActivityKind.Server), "the sampled request's server span");
+
+        var spans = exported.Snapshot();
+        Assert.DoesNotContain(spans, s => s.TraceId == unsampled.TraceId);
+        var batches = spans.Where(s => s.OperationName == PipelineTelemetry.Batch && s.Links.Any(l => l.Context.TraceId == unsampled.TraceId || l.Context.TraceId == sampled.TraceId));
+        Assert.Equal(sampled.TraceId, Assert.Single(batches).Links.Single().Context.TraceId);
+    }
+
+    [Fact]
     public async Task Without_any_OTEL_setting_no_tracer_provider_or_exporter_exists()
     {
         await using var factory = new ServiceFactory();
