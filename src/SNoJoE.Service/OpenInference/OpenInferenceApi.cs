@@ -107,7 +107,7 @@ public static class OpenInferenceApi
         var (model, error) = Find(context, host, name, version);
         if (error is not null)
         {
-            metrics.Requests.WithLabels(InferEndpoint, context.Response.StatusCode == 404 ? "model_not_found" : Outcomes.Of(ProblemTypes.NotReady)).Inc();
+            metrics.Requests.WithLabels(InferEndpoint, host.State == ModelState.Ready ? "model_not_found" : Outcomes.Of(ProblemTypes.NotReady)).Inc();
             return error;
         }
         InferenceCall call;
