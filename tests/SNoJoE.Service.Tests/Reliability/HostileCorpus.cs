@@ -57,8 +57,15 @@ public static class HostileCorpus
     {
         var jpeg = TestImages.Jpeg(11, 160, 120);
         var png = TestImages.Png(12, 160, 120);
+        // Large enough (shorter side >= 895 px) for the service to decode it at 1/2 scale with libjpeg-turbo.
+        var large = TestImages.Jpeg(13, 1200, 960);
         var cases = new List<HostileCase>
         {
+            // The scaled JPEG decode: scored, and what it cannot decode cleanly falls back to the full decode's answer.
+            Raw("large JPEG (scaled decode)", large, "image/jpeg", null),
+            Raw("large JPEG (scaled decode) cut in the middle of its scan", large[..(large.Length / 2)], "image/jpeg", null),
+            Raw("large JPEG (scaled decode) with a corrupt scan header", CorruptJpegScanHeader(large), "image/jpeg", ProblemTypes.UndecodableImage),
+            Raw("large JPEG (scaled decode) declaring 50000x50000", JpegClaiming(large, 50_000, 50_000), "image/jpeg", ProblemTypes.ImageDimensions),
             // Empty and truncated.
             Raw("zero bytes, raw", [], "image/jpeg", ProblemTypes.NoImage),
             Parts("zero bytes, multipart", ProblemTypes.NoImage, ("image", [], "empty.jpg")),
