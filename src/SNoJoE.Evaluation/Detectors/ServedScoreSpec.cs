@@ -96,7 +96,7 @@ public sealed record ServedScoreSpec
     {
         if (string.IsNullOrWhiteSpace(text)) throw new FormatException("The score is empty.");
         var trimmed = text.Trim();
-        if (Aliases.TryGetValue(trimmed, out var alias)) return Parse(alias);
+        if (Aliases.TryGetValue(trimmed, out var alias)) trimmed = alias;
         var spec = new ServedScoreSpec();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var raw in trimmed.Split('+'))
