@@ -110,7 +110,7 @@ public sealed class ServedScoreGraphTests : IDisposable
     [Fact]
     public void Each_evaluate_detector_baked_into_the_graph_scores_like_the_evaluation()
     {
-        var (path, fitFeatures, tuneLogits, tuneTargets, input, n) = TinyModelWithData();
+        var (path, fitFeatures, tuneLogits, tuneTargets, input, n, _) = TinyModelWithData();
         var head = HeadWeights.TryLoad(path, out var why) ?? throw new Xunit.Sdk.XunitException(why);
         var detectors = PostHocDetectors.Fit(head, fitFeatures, tuneLogits, tuneTargets);
         Assert.Equal(11, detectors.Names.Count);
@@ -138,9 +138,9 @@ public sealed class ServedScoreGraphTests : IDisposable
     [InlineData("joint-energy")]
     public void Combinations_baked_into_the_graph_score_like_the_CSharp_reference(string spec)
     {
-        var (path, fitFeatures, tuneLogits, tuneTargets, input, n) = TinyModelWithData();
+        var (path, fitFeatures, tuneLogits, tuneTargets, input, n, tuneFeatures) = TinyModelWithData();
         var head = HeadWeights.TryLoad(path, out _)!;
-        var fitted = FittedServedScore.Fit(ServedScoreSpec.Parse(spec), head, fitFeatures, tuneLogits, tuneTargets);
+        var fitted = FittedServedScore.Fit(ServedScoreSpec.Parse(spec), head, fitFeatures, tuneLogits, tuneTargets, tuneFeatures);
         var (score, logits, features) = RunBaked(path, fitted, input, n, "image", input.Length / n);
         int k = head.Labels, d = head.Features;
         var distinct = new HashSet<float>();
@@ -156,7 +156,7 @@ public sealed class ServedScoreGraphTests : IDisposable
     [Fact]
     public void Baking_leaves_the_logits_and_the_joint_energy_of_the_model_as_they_were()
     {
-        var (path, fitFeatures, tuneLogits, tuneTargets, input, n) = TinyModelWithData();
+        var (path, fitFeatures, tuneLogits, tuneTargets, input, n, _) = TinyModelWithData();
         var head = HeadWeights.TryLoad(path, out _)!;
         var fitted = FittedServedScore.Fit(ServedScoreSpec.Parse("ash-s-hidden:90+dice:90"), head, fitFeatures, tuneLogits, tuneTargets);
         var source = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
@@ -188,8 +188,21 @@ public sealed class ServedScoreGraphTests : IDisposable
         Assert.Contains(ServedScoreGraph.Bake(source, temperature).Graph.Output, o => o.Name == ServedScoreGraph.OutputName);
     }
 
+    [Fact]
+    public void A_temperature_after_a_changed_head_is_fitted_on_the_changed_logits()
+    {
+        var (path, fitFeatures, tuneLogits, tuneTargets, _, _, tuneFeatures) = TinyModelWithData();
+        var head = HeadWeights.TryLoad(path, out _)!;
+        var fitted = FittedServedScore.Fit(ServedScoreSpec.Parse("dice:80+temperature"), head, fitFeatures, tuneLogits, tuneTargets, tuneFeatures);
+        var mask = PostHocMath.DiceWeights(head.W2, head.Labels, PostHocMath.MeanActivation(fitFeatures.Select(f => head.HiddenActivations(f)).ToArray()), 80);
+        var changed = tuneFeatures.Select(f => head.Logits(head.HiddenActivations(f), mask)).ToArray();
+        Assert.Equal(PostHocMath.FitTemperature(changed, tuneTargets, PostHocMath.DefaultTemperatureGrid), fitted.Temperature);
+        Assert.NotEqual(PostHocMath.FitTemperature(tuneLogits, tuneTargets, PostHocMath.DefaultTemperatureGrid), fitted.Temperature); // the test can tell
+        Assert.Throws<ArgumentException>(() => FittedServedScore.Fit(ServedScoreSpec.Parse("dice:80+temperature"), head, fitFeatures, tuneLogits, tuneTargets));
+    }
+
     /// <summary>A tiny model with the exported head (12 features, 24 hidden, 4 labels) and its outputs on random images.</summary>
-    private (string Path, float[][] FitFeatures, float[][] TuneLogits, bool[][] TuneTargets, float[] Input, int N) TinyModelWithData()
+    private (string Path, float[][] FitFeatures, float[][] TuneLogits, bool[][] TuneTargets, float[] Input, int N, float[][] TuneFeatures) TinyModelWithData()
     {
         var path = TinyOnnx.Write(_temp.Sub("tiny-" + Guid.NewGuid().ToString("N")[..6]), ["a", "b", "c", "d"], size: 16, grid: 2, hidden: 24, seed: 3, weightScale: 1);
         var random = new Random(9);
@@ -206,7 +219,8 @@ public sealed class ServedScoreGraphTests : IDisposable
         var fitFeatures = Enumerable.Range(0, 40).Select(i => fit.Features[(i * 12)..((i + 1) * 12)]).ToArray();
         var tuneLogits = Enumerable.Range(0, 20).Select(i => tune.Logits[(i * 4)..((i + 1) * 4)]).ToArray();
         var tuneTargets = tuneLogits.Select(l => l.Select((v, k) => (v + k) % 2 > 0.5).ToArray()).ToArray();
-        return (path, fitFeatures, tuneLogits, tuneTargets, Images(8), 8);
+        var tuneFeatures = Enumerable.Range(0, 20).Select(i => tune.Features[(i * 12)..((i + 1) * 12)]).ToArray();
+        return (path, fitFeatures, tuneLogits, tuneTargets, Images(8), 8, tuneFeatures);
     }
 
     /// <summary>Bakes, then runs the baked graph: the served score, and the logits and features of the same run.</summary>

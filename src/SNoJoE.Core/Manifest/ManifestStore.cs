@@ -85,6 +85,8 @@ public static class ManifestStore
                 problems.Add("quantization.sourceModelSha256 must be 64 lower-case hex digits");
         }
         if (m.ServedScore is { } score) problems.AddRange(ValidateServedScore(score, m.Outputs));
+        if (m.Calibration?.Score is { } calibrated && calibrated != m.ScoreName)
+            problems.Add($"the threshold was calibrated on score '{calibrated}' but the model serves '{m.ScoreName}' (run calibrate)");
         return problems;
     }
 

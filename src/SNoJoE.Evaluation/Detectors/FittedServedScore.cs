@@ -36,11 +36,13 @@ public sealed class FittedServedScore
     /// <summary>
     /// Fits <paramref name="spec"/>: ReAct's clip at its percentile of every activation of the layer over
     /// <paramref name="fitFeatures"/> (pooled features of the fit split; the hidden layer is computed from them),
-    /// DICE's mask from the mean hidden activations, the KNN bank; the temperature (when asked to fit it) on
-    /// <paramref name="tuneLogits"/> by the least binary cross-entropy against <paramref name="tuneTargets"/>.
+    /// DICE's mask from the mean hidden activations, the KNN bank; the temperature (when asked to fit it) by the least
+    /// binary cross-entropy against <paramref name="tuneTargets"/> of the logits it divides: <paramref name="tuneLogits"/>,
+    /// or, when the spec shapes activations or sparsifies the last layer, the head's logits so changed, computed from
+    /// <paramref name="tuneFeatures"/> with the constants fitted first.
     /// </summary>
     public static FittedServedScore Fit(ServedScoreSpec spec, HeadWeights? head, IReadOnlyList<float[]> fitFeatures,
-        IReadOnlyList<float[]> tuneLogits, IReadOnlyList<bool[]> tuneTargets)
+        IReadOnlyList<float[]> tuneLogits, IReadOnlyList<bool[]> tuneTargets, IReadOnlyList<float[]>? tuneFeatures = null)
     {
         if (spec.NeedsHead && head is null) throw new ArgumentException($"Score {spec} needs the model's head weights.", nameof(head));
         if (spec.NeedsFitData && fitFeatures.Count == 0) throw new ArgumentException($"Score {spec} needs fit-split features.", nameof(fitFeatures));
@@ -62,18 +64,30 @@ public sealed class FittedServedScore
             bank = (spec.KnnLayer == ScoreLayer.Pooled ? fitFeatures : Hidden()).Select(v => PostHocMath.L2Normalize(v)).ToArray();
             k = Math.Min(wantedK, bank.Count);
         }
-        float temperature = spec.FitTemperature
-            ? PostHocMath.FitTemperature(tuneLogits, tuneTargets, PostHocMath.DefaultTemperatureGrid)
-            : spec.FixedTemperature ?? 1f;
-        return new FittedServedScore(spec, head)
+        var fitted = new FittedServedScore(spec, head)
         {
             ReactClip = clip,
-            Temperature = temperature,
+            Temperature = spec.FixedTemperature ?? 1f,
             DiceWeights = dice,
             KnnBank = bank,
             KnnK = k,
             FitImages = spec.NeedsFitData ? fitFeatures.Count : 0,
             TuneImages = spec.FitTemperature ? tuneLogits.Count : 0,
+        };
+        if (!spec.FitTemperature) return fitted;
+        bool changesHead = spec.Shaping != Shaping.None || dice is not null;
+        if (changesHead && (tuneFeatures is null || tuneFeatures.Count != tuneLogits.Count))
+            throw new ArgumentException($"Score {spec} needs the tune split's features to fit its temperature on the changed logits.", nameof(tuneFeatures));
+        var logits = changesHead ? tuneLogits.Select((l, i) => fitted.ShapedLogits(l, tuneFeatures![i])).ToArray() : tuneLogits;
+        return new FittedServedScore(spec, head)
+        {
+            ReactClip = fitted.ReactClip,
+            Temperature = PostHocMath.FitTemperature(logits, tuneTargets, PostHocMath.DefaultTemperatureGrid),
+            DiceWeights = fitted.DiceWeights,
+            KnnBank = fitted.KnnBank,
+            KnnK = fitted.KnnK,
+            FitImages = fitted.FitImages,
+            TuneImages = fitted.TuneImages,
         };
     }
 

@@ -86,8 +86,9 @@ public sealed record ServedScoreSpec
             case Shaping.AshS: steps.Add($"ASH-S: {layer}, the largest {Num(100 - AshPrune)}% scaled by exp(sum/kept sum), the rest zeroed"); break;
         }
         if (DiceSparsity is { } d) steps.Add($"DICE: last-layer weights below the {Num(d)}th percentile of their ID contribution zeroed");
-        var energy = FitTemperature ? "T · JointEnergy(logits / T), T fitted on ID data" : FixedTemperature is { } t ? $"T · JointEnergy(logits / T), T = {Num(t)}" : "JointEnergy";
-        steps.Add(energy + (Shaping != Shaping.None || DiceSparsity is not null ? " of the resulting logits" : ""));
+        var of = Shaping != Shaping.None || DiceSparsity is not null ? " of the resulting logits" : "";
+        steps.Add(FitTemperature ? $"T · JointEnergy(logits / T){of}, T fitted on ID data (least binary cross-entropy)"
+            : FixedTemperature is { } t ? $"T · JointEnergy(logits / T){of}, T = {Num(t)}" : $"JointEnergy{of}");
         return string.Join("; then ", steps);
     }
 

@@ -103,11 +103,13 @@ public static class ServedScoreBaker
         // The fit split's annotated images, as evaluate fits its detectors, so the same spec gets the same constants.
         IReadOnlyList<ModelReading> fit = specs.Any(s => s.NeedsFitData || s.NeedsHead) ? (await Split(request.FitSplit, annotatedOnly: true)).Readings : [];
         IReadOnlyList<float[]> tuneLogits = [];
+        IReadOnlyList<float[]>? tuneFeatures = null;
         IReadOnlyList<bool[]> tuneTargets = [];
         if (specs.Any(s => s.FitTemperature))
         {
             var tune = await Split(request.TuneSplit, annotatedOnly: true);
             tuneLogits = tune.Readings.Select(r => r.Logits).ToArray();
+            tuneFeatures = model.FeatureSize > 0 ? tune.Readings.Select(r => r.Features!).ToArray() : null;
             tuneTargets = tune.Targets.Select(t => t!).ToArray();
         }
         double? headError = null;
@@ -117,7 +119,7 @@ public static class ServedScoreBaker
             if (headError > 1e-3) throw new BakeException($"The head recomputed from the graph's initializers differs from its logits by up to {headError:G3}: not the exported head.");
         }
         var fitFeatures = fit.Select(r => r.Features!).ToArray();
-        FittedServedScore Fit(ServedScoreSpec spec) => FittedServedScore.Fit(spec, head, fitFeatures, tuneLogits, tuneTargets);
+        FittedServedScore Fit(ServedScoreSpec spec) => FittedServedScore.Fit(spec, head, fitFeatures, tuneLogits, tuneTargets, tuneFeatures);
 
         FittedServedScore chosen;
         ScoreSelection.Outcome? selection = null;
