@@ -101,6 +101,9 @@ public static class BakeCommand
             Console.Out.WriteLine("parameters: " + string.Join(", ", served.Parameters.Select(p => Invariant($"{p.Key} {p.Value:G6}"))));
             if (served.FittedOn is { } fit)
                 Console.Out.WriteLine($"fitted on: {fit.Data} split '{fit.Split}' ({fit.Images} images){(fit.TemperatureSplit is null ? "" : $", temperature on '{fit.TemperatureSplit}' ({fit.TemperatureImages} images)")}, dataset {fit.DatasetFingerprint}");
+            else Console.Out.WriteLine("fitted on: nothing (every constant of this score is given)");
+            if (served.Selection is { } chosenBy)
+                Console.Out.WriteLine($"chosen on: {chosenBy.Data} split '{chosenBy.IdSplit}' ({chosenBy.IdImages} images, dataset {chosenBy.DatasetFingerprint}) vs {chosenBy.Outliers} ({chosenBy.OutlierImages} images, {chosenBy.OutliersFingerprint})");
             if (result.HeadMaxAbsLogitError is { } headError) Console.Out.WriteLine(Invariant($"the C# head matches the graph's logits to {headError:G3}"));
             if (result.ParityImages > 0)
                 Console.Out.WriteLine(Invariant($"parity on {result.ParityImages} images: graph vs C# score |diff| max {result.MaxAbsDifference:G3} ({result.MaxRelativeDifference:G3} relative; tolerance {ServedScoreBaker.RelativeTolerance:G1})"));

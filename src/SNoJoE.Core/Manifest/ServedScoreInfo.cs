@@ -63,9 +63,14 @@ public sealed record ScoreSelectionInfo
     /// <summary>The ID split the candidates were compared on.</summary>
     public required string IdSplit { get; init; }
     public required int IdImages { get; init; }
+    /// <summary>The ID dataset folder and its fingerprint (<see cref="Datasets.VocDataset.Fingerprint"/>).</summary>
+    public string? Data { get; init; }
+    public string? DatasetFingerprint { get; init; }
     /// <summary>The auxiliary outlier folder (never an OOD test set).</summary>
     public required string Outliers { get; init; }
     public required int OutlierImages { get; init; }
+    /// <summary>"sha256:" of the outlier folder's files (relative paths and contents, in ordinal order).</summary>
+    public string? OutliersFingerprint { get; init; }
     /// <summary>Each candidate's AUROC and FPR95 (ID positive) against the outliers, and its AUROC gain over joint-energy with a paired-bootstrap 95% interval.</summary>
     public required IReadOnlyList<ScoreCandidateResult> Candidates { get; init; }
 }

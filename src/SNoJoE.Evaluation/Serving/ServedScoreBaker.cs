@@ -87,17 +87,22 @@ public static class ServedScoreBaker
         }
 
         var scorer = new DatasetScorer(model, request.ScorerOptions with { WithFeatures = model.FeatureSize > 0 });
+        // Each split is scored once (every image); the fitting steps take its annotated images, the selection all of them.
         var cache = new Dictionary<string, (IReadOnlyList<ModelReading> Readings, IReadOnlyList<bool[]?> Targets)>(StringComparer.Ordinal);
         async Task<(IReadOnlyList<ModelReading> Readings, IReadOnlyList<bool[]?> Targets)> Split(string split, bool annotatedOnly)
         {
-            var key = split + (annotatedOnly ? "/annotated" : "");
-            if (cache.TryGetValue(key, out var hit)) return hit;
-            var images = IdImages.Load(request.Data, split, manifest.Labels).Where(i => !annotatedOnly || i.Targets is not null).ToArray();
-            if (images.Length == 0) throw new BakeException($"Split '{split}' has no {(annotatedOnly ? "annotated " : "")}image.");
-            var scored = await ScoringProgress.RunAsync($"bake: ID {split}", images.Length,
-                progress => scorer.ScoreAllAsync(images.Select(i => i.Path).ToArray(), progress, cancellationToken));
-            if (scored.Images.Count == 0) throw new BakeException($"No image of split '{split}' could be read.");
-            return cache[key] = (scored.Images.Select(s => new ModelReading(s.Logits, s.Features)).ToArray(), scored.Images.Select(s => images[s.Index].Targets).ToArray());
+            if (!cache.TryGetValue(split, out var all))
+            {
+                var images = IdImages.Load(request.Data, split, manifest.Labels);
+                var scored = await ScoringProgress.RunAsync($"bake: ID {split}", images.Count,
+                    progress => scorer.ScoreAllAsync(images.Select(i => i.Path).ToArray(), progress, cancellationToken));
+                if (scored.Images.Count == 0) throw new BakeException($"No image of split '{split}' could be read.");
+                all = cache[split] = (scored.Images.Select(s => new ModelReading(s.Logits, s.Features)).ToArray(), scored.Images.Select(s => images[s.Index].Targets).ToArray());
+            }
+            if (!annotatedOnly) return all;
+            var annotated = Enumerable.Range(0, all.Readings.Count).Where(i => all.Targets[i] is not null).ToArray();
+            if (annotated.Length == 0) throw new BakeException($"Split '{split}' has no annotated image.");
+            return (annotated.Select(i => all.Readings[i]).ToArray(), annotated.Select(i => all.Targets[i]).ToArray());
         }
 
         // The fit split's annotated images, as evaluate fits its detectors, so the same spec gets the same constants.
@@ -170,8 +175,11 @@ public static class ServedScoreBaker
                     Rule = ScoreSelection.Rule,
                     IdSplit = request.SelectSplit,
                     IdImages = selectImages,
+                    Data = request.Data.Root,
+                    DatasetFingerprint = request.Data.Fingerprint(),
                     Outliers = Path.GetFullPath(request.SelectOn!),
                     OutlierImages = outlierImages,
+                    OutliersFingerprint = FolderFingerprint(request.SelectOn!, outlierFiles),
                     Candidates = selection.Candidates,
                 },
                 SourceModel = Path.GetFileName(request.ModelPath),
@@ -195,6 +203,18 @@ public static class ServedScoreBaker
             File.Delete(manifestPath);
             throw;
         }
+    }
+
+    /// <summary>sha256 over each file's path relative to <paramref name="folder"/> and its bytes, in the given (ordinal) order.</summary>
+    private static string FolderFingerprint(string folder, IReadOnlyList<string> files)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var file in files)
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(folder, file).Replace('\\', '/') + "\n"));
+            hash.AppendData(File.ReadAllBytes(file));
+        }
+        return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     /// <summary>Runs the written model on the first fit-split images and compares its served output with the C# score of its own logits and features.</summary>

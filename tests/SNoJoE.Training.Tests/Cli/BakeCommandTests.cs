@@ -70,6 +70,8 @@ public sealed class BakeCommandTests(EvaluationFixture fixture)
         var selection = served.Selection!;
         Assert.Equal(["joint-energy", "react-hidden:p90", "ash-s-hidden:65", "dice:90+temperature"], selection.Candidates.Select(c => c.Name));
         Assert.Equal((EvaluationFixture.PerSplit, EvaluationFixture.NoiseImages), (selection.IdImages, selection.OutlierImages));
+        Assert.StartsWith("sha256:", selection.OutliersFingerprint);
+        Assert.Equal(Core.Datasets.VocDataset.Open(fixture.VocRoot).Fingerprint(), selection.DatasetFingerprint);
         // The rule, recomputed from the recorded figures.
         var eligible = selection.Candidates.Where(c => c.Name != "joint-energy" && c.GainLow > 0).ToArray();
         var expected = eligible.Length == 0 ? "joint-energy" : eligible.MaxBy(c => c.Auroc)!.Name;
