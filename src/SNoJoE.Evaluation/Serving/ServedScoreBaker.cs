@@ -24,7 +24,7 @@ public sealed record BakeRequest
     public string TuneSplit { get; init; } = "val";
     /// <summary>ID split the automatic choice compares candidates on.</summary>
     public string SelectSplit { get; init; } = "val";
-    /// <summary>Fit-split images on which the baked graph is checked against the C# score.</summary>
+    /// <summary>Images of the fit split (the tune or select split when the dataset has no fit split) on which the baked graph is checked against the C# score.</summary>
     public int ParityImages { get; init; } = 64;
     public DatasetScorerOptions ScorerOptions { get; init; } = new();
     public string Provider { get; init; } = "auto";
@@ -222,7 +222,10 @@ public static class ServedScoreBaker
     {
         if (request.ParityImages == 0) return (0, 0, 0);
         using var baked = EvaluationModel.Load(request.OutputPath, request.Provider);
-        var paths = request.Data.SplitIds(request.FitSplit).Take(request.ParityImages).Select(request.Data.ImagePath).ToArray();
+        var splits = request.Data.AvailableSplits();
+        var split = new[] { request.FitSplit, request.TuneSplit, request.SelectSplit }.FirstOrDefault(s => splits.Contains(s, StringComparer.Ordinal))
+            ?? throw new BakeException($"The dataset has none of the splits '{request.FitSplit}', '{request.TuneSplit}' to check the baked score on.");
+        var paths = request.Data.SplitIds(split).Take(request.ParityImages).Select(request.Data.ImagePath).ToArray();
         var scored = await new DatasetScorer(baked, request.ScorerOptions with { WithFeatures = baked.FeatureSize > 0 })
             .ScoreAllAsync(paths, cancellationToken: cancellationToken);
         double maxAbs = 0, maxRel = 0;
