@@ -96,6 +96,34 @@ public sealed class ServedScoreTests(ServedScoreServiceFixture service) : IClass
     }
 
     [Fact]
+    public async Task The_open_inference_protocol_serves_the_baked_score_under_its_output_name()
+    {
+        var name = ServedScoreModel.Shared.Manifest.Name;
+        var metadata = JsonNode.Parse(await service.Client.GetStringAsync($"/v2/models/{name}"))!;
+        Assert.Equal("served_score", (string?)metadata["parameters"]!["served_score"]);
+        Assert.Equal(ServedScoreModel.Score, (string?)metadata["parameters"]!["served_score_name"]);
+        Assert.Contains(metadata["outputs"]!.AsArray(), o => (string?)o!["name"] == "served_score");
+
+        var jpeg = TestImages.Jpeg(7);
+        var expected = await (await service.Client.PostRawAsync(jpeg, "image/jpeg")).ReadScoreAsync();
+        var body = new JsonObject
+        {
+            ["inputs"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "image_bytes", ["shape"] = new JsonArray(1), ["datatype"] = "BYTES", ["data"] = new JsonArray(Convert.ToBase64String(jpeg)),
+            }),
+        };
+        using var response = await service.Client.PostAsync($"/v2/models/{name}/infer",
+            new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.True(response.IsSuccessStatusCode, answer.ToJsonString());
+        var served = answer["outputs"]!.AsArray().Single(o => (string?)o!["name"] == "served_score")!;
+        Assert.Equal(expected.JointEnergy, (float)served["data"]![0]!, 1e-4);
+        var isOod = answer["outputs"]!.AsArray().Single(o => (string?)o!["name"] == "is_ood")!;
+        Assert.Equal(expected.IsOutOfDistribution, (bool)isOod["data"]![0]!);
+    }
+
+    [Fact]
     public async Task Swagger_documents_the_served_score_fields()
     {
         var document = JsonNode.Parse(await service.Client.GetStringAsync("/swagger/v1/swagger.json"))!;

@@ -30,6 +30,32 @@ public sealed class SwaggerTests(DefaultServiceFixture service) : IClassFixture<
         Assert.NotNull(document["paths"]!["/model"]!["get"]);
     }
 
+    [Fact]
+    public async Task OpenApi_documents_the_Open_Inference_Protocol_endpoints_and_their_error_object()
+    {
+        var document = JsonNode.Parse(await service.Client.GetStringAsync("/swagger/v1/swagger.json"))!;
+        var paths = document["paths"]!.AsObject();
+        foreach (var path in new[] { "/v2", "/v2/health/live", "/v2/health/ready", "/v2/models/{name}", "/v2/models/{name}/versions/{version}",
+                     "/v2/models/{name}/ready", "/v2/models/{name}/versions/{version}/ready" })
+            Assert.NotNull(paths[path]?["get"]);
+        foreach (var path in new[] { "/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/infer" })
+        {
+            var infer = paths[path]!["post"]!;
+            var request = infer["requestBody"]!["content"]!.AsObject();
+            Assert.Equal(["application/json", "application/octet-stream"], request.Select(c => c.Key));
+            var responses = infer["responses"]!.AsObject();
+            Assert.Contains("200", responses.Select(r => r.Key));
+            foreach (var status in new[] { "400", "401", "404", "413", "503" })
+            {
+                var error = responses[status]!["content"]!.AsObject();
+                Assert.Equal("application/json", Assert.Single(error).Key); // the protocol's { "error": ... }, not problem+json
+            }
+        }
+        var schemas = document["components"]!["schemas"]!.AsObject();
+        Assert.Equal(["error"], schemas["InferenceErrorResponse"]!["properties"]!.AsObject().Select(p => p.Key));
+        Assert.Contains("model_name", schemas["InferenceResponseDocument"]!["properties"]!.AsObject().Select(p => p.Key));
+    }
+
     [BrowserFact]
     public async Task Swagger_UI_scores_an_uploaded_JPEG_in_a_real_browser()
     {

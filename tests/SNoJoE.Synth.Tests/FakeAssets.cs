@@ -6,14 +6,15 @@ namespace SNoJoE.Synth.Tests;
 
 /// <summary>
 /// A tiny asset folder made on the fly (no download): VOC pictures are pure red discs, non-VOC
-/// pictures pure blue discs, and the photos and texture never have a strongly red or blue pixel, so
-/// a decoded scene shows which kind of object it holds. A red stamp at a path the rules exclude
+/// pictures pure blue discs, aux-outlier pictures pure green discs, and the photos and texture never
+/// have a strongly red, blue or green pixel, so a decoded scene shows which kind of object it holds. A red stamp at a path the rules exclude
 /// (household/rubberduck.png) must never be used.
 /// </summary>
 public sealed class FakeAssets : IDisposable
 {
     public static readonly Rgba32 VocColour = new(220, 30, 30, 255);
     public static readonly Rgba32 OodColour = new(30, 30, 220, 255);
+    public static readonly Rgba32 AuxColour = new(30, 220, 30, 255);
 
     public const string ExcludedStamp = "stamps/household/rubberduck.png";
 
@@ -22,6 +23,8 @@ public sealed class FakeAssets : IDisposable
     public string Root { get; }
 
     public IReadOnlyList<string> OodNames { get; private set; } = [];
+
+    public IReadOnlyList<string> AuxNames { get; private set; } = [];
 
     public static FakeAssets Create()
     {
@@ -37,6 +40,10 @@ public sealed class FakeAssets : IDisposable
         assets.Disc("stamps/food/fruit/fake-apple.png", 70, 70, OodColour);
         assets.Disc(ExcludedStamp, 64, 64, VocColour);
         assets.OodNames = [.. ood.Select(e => e.Name), "fake-apple"];
+        // Five aux-outlier emoji (the rest of the table is missing, as from a package that lacks them).
+        var aux = maps.Aux.Take(5).ToArray();
+        foreach (var entry in aux) assets.Disc($"emoji/{entry.File}", 44, 44, AuxColour);
+        assets.AuxNames = [.. aux.Select(e => e.Name)];
 
         assets.Photo("backgrounds/test/wide.png", 400, 300);
         assets.Photo("backgrounds/test/tall.jpg", 240, 320);

@@ -11,7 +11,7 @@ namespace SNoJoE.Synth.Tests;
 /// <summary>Runs the real generator on the fake asset folder with small counts.</summary>
 public sealed class SynthGeneratorTests : IClassFixture<SynthGeneratorTests.Generated>
 {
-    private const int Train = 16, Val = 4, Test = 8, Ood = 8;
+    private const int Train = 16, Val = 4, Test = 8, Ood = 8, Aux = 12;
 
     private readonly Generated _data;
 
@@ -44,6 +44,7 @@ public sealed class SynthGeneratorTests : IClassFixture<SynthGeneratorTests.Gene
             Test = Test,
             OodObjects = Ood,
             OodTextures = Ood,
+            AuxOutliers = Aux,
             Workers = workers,
             Overwrite = overwrite,
         }).Run();
@@ -93,7 +94,7 @@ public sealed class SynthGeneratorTests : IClassFixture<SynthGeneratorTests.Gene
         var dataset = VocDataset.Open(_data.Folder.Path);
 
         Assert.Equal(3, manifest.Seed);
-        Assert.Equal(new SetCounts(Train, Val, Test, Ood, Ood), manifest.Counts);
+        Assert.Equal(new SetCounts(Train, Val, Test, Ood, Ood, Aux), manifest.Counts);
         Assert.Equal(VocClasses.Names, manifest.Classes);
         Assert.Equal(SynthGenerator.GeneratorVersion, manifest.GeneratorVersion);
         Assert.Equal("fake", Assert.Single(manifest.Assets.Sources).Name);
@@ -124,19 +125,21 @@ public sealed class SynthGeneratorTests : IClassFixture<SynthGeneratorTests.Gene
         // The pixels say the same: VOC pictures are red, non-VOC pictures blue, backgrounds neither.
         foreach (var file in ImageFolder.Files(Path.Combine(_data.Folder.Path, "ood-objects")))
         {
-            var (red, blue) = ColourShares(file);
+            var (red, blue, green) = ColourShares(file);
             Assert.True(red < 0.0002, $"{file}: {red:P2} red pixels, a VOC picture");
+            Assert.True(green < 0.0002, $"{file}: {green:P2} green pixels, an aux-outlier picture");
             Assert.True(blue > 0.0005, $"{file}: {blue:P2} blue pixels, no visible object");
         }
         var dataset = VocDataset.Open(_data.Folder.Path);
         foreach (var id in dataset.SplitIds("test").Concat(dataset.SplitIds("train")))
         {
-            var (red, blue) = ColourShares(dataset.ImagePath(id));
+            var (red, blue, green) = ColourShares(dataset.ImagePath(id));
+            Assert.True(green < 0.0002, $"{id}: {green:P2} green pixels, an aux-outlier picture");
             Assert.True(red > 0.0005, $"{id}: {red:P2} red pixels, no visible VOC object");
             Assert.True(blue < 0.0002, $"{id}: {blue:P2} blue pixels, a non-VOC picture");
         }
         foreach (var file in ImageFolder.Files(Path.Combine(_data.Folder.Path, "ood-textures")))
-            Assert.True(ColourShares(file) is { Red: < 0.0002, Blue: < 0.0002 }, $"{file} holds an object");
+            Assert.True(ColourShares(file) is { Red: < 0.0002, Blue: < 0.0002, Green: < 0.0002 }, $"{file} holds an object");
     }
 
     [Fact]
@@ -161,7 +164,7 @@ public sealed class SynthGeneratorTests : IClassFixture<SynthGeneratorTests.Gene
         Run(_data.Assets, otherSeed.Path, seed: 4, workers: 2);
 
         var first = Fingerprints(_data.Folder.Path);
-        Assert.Equal(Train + Val + Test + 2 * Ood, first.Keys.Count(k => k.EndsWith(".jpg", StringComparison.Ordinal)));
+        Assert.Equal(Train + Val + Test + 2 * Ood + Aux, first.Keys.Count(k => k.EndsWith(".jpg", StringComparison.Ordinal)));
         Assert.Equal(first, Fingerprints(again.Path));
 
         var other = Fingerprints(otherSeed.Path);
@@ -196,10 +199,83 @@ public sealed class SynthGeneratorTests : IClassFixture<SynthGeneratorTests.Gene
         Assert.Contains("aeroplane", noPicture.Message);
     }
 
-    private static (double Red, double Blue) ColourShares(string path)
+    [Fact]
+    public void Aux_outliers_hold_only_aux_emoji_on_scenes_or_procedural_textures()
+    {
+        var index = File.ReadAllLines(Path.Combine(_data.Folder.Path, "aux-outliers.tsv")).Select(l => l.Split('\t')).ToArray();
+        Assert.Equal(["file", "kind", "source"], index[0]);
+        var rows = index.Skip(1).ToArray();
+        Assert.Equal(Aux, rows.Length);
+        Assert.Equal(Aux, ImageFolder.Files(Path.Combine(_data.Folder.Path, "aux-outliers")).Count);
+        foreach (var row in rows)
+        {
+            if (row[1] == "objects")
+            {
+                // (procedural textures have colours of every kind, so only scenes are told apart by colour)
+                var (red, blue, green) = ColourShares(Path.Combine(_data.Folder.Path, row[0]));
+                Assert.True(red < 0.0002 && blue < 0.0002, $"{row[0]}: {red:P2} red, {blue:P2} blue pixels: a VOC or ood-objects picture");
+                var names = row[2].Split(',');
+                Assert.InRange(names.Length, 1, 4);
+                Assert.Equal(names.Length, names.Distinct().Count());
+                Assert.All(names, n => Assert.Contains(n, _data.Assets.AuxNames));
+                Assert.True(green > 0.0005, $"{row[0]}: {green:P2} green pixels, no visible aux object");
+            }
+            else
+            {
+                Assert.Equal("texture", row[1]);
+                Assert.StartsWith("procedural/", row[2]);
+                Assert.Contains(row[2]["procedural/".Length..], SNoJoE.Synth.Scenes.ProceduralTexture.Kinds);
+            }
+        }
+        Assert.Contains(rows, r => r[1] == "objects");
+
+        var manifest = SynthManifest.Load(Path.Combine(_data.Folder.Path, "manifest.json")).AuxOutliers!;
+        Assert.Equal(Aux, manifest.Images);
+        Assert.Equal(rows.Count(r => r[1] == "objects"), manifest.ObjectScenes);
+        Assert.Equal(rows.Count(r => r[1] == "texture"), manifest.TextureScenes);
+        Assert.Equal(rows.Where(r => r[1] == "objects").Sum(r => r[2].Split(',').Length), manifest.ObjectInstances.Values.Sum());
+        Assert.Equal(5, manifest.EmojiUsed);
+        Assert.Equal(EmojiMaps.Embedded().Aux.Count - 5, manifest.EmojiMissing.Count);
+        Assert.True(Image.Identify(Path.Combine(_data.Folder.Path, "contact-sheets", "aux-outliers.png")).Width > 0);
+    }
+
+    [Fact]
+    public void Aux_outliers_share_no_emoji_file_with_ood_objects_no_texture_source_with_ood_textures_and_no_voc_class()
+    {
+        // The tables: the aux emoji files are neither ood-objects' nor VOC's, and no aux emoji is named after a VOC class.
+        var maps = EmojiMaps.Embedded();
+        var auxFiles = maps.Aux.Select(e => e.File).ToHashSet(StringComparer.Ordinal);
+        Assert.True(maps.Aux.Count >= 100);
+        Assert.Empty(auxFiles.Intersect(maps.Ood.Select(e => e.File)));
+        Assert.Empty(auxFiles.Intersect(maps.Voc.Select(e => e.File)));
+        Assert.DoesNotContain(maps.Aux, e => VocClasses.Contains(e.Label));
+        Assert.Empty(maps.Aux.Select(e => e.Label).Intersect(maps.Ood.Select(e => e.Label)));
+
+        // What was drawn: the sprites the library offers for aux-outliers are aux emoji files only,
+        // and none is a sprite ood-objects can draw (emoji or stamp).
+        using var library = AssetLibrary.Load(_data.Assets.Root, SynthImaging.CreateConfiguration());
+        Assert.Empty(library.Aux.Stamps);
+        Assert.All(library.Aux.Emoji, s => Assert.Contains(s.Key["emoji/".Length..], auxFiles));
+        Assert.Empty(library.Aux.All.Select(s => s.Key).Intersect(library.Ood.All.Select(s => s.Key)));
+        Assert.Empty(library.Aux.All.Select(s => s.Key).Intersect(library.Voc.Values.SelectMany(p => p.All).Select(s => s.Key)));
+
+        // The generated data: the objects named in aux-outliers.tsv are none of ood-objects.tsv's and no VOC class;
+        // its textures are all procedural, none of the texture files ood-textures is made from.
+        var auxRows = File.ReadAllLines(Path.Combine(_data.Folder.Path, "aux-outliers.tsv")).Skip(1).Select(l => l.Split('\t')).ToArray();
+        var auxObjects = auxRows.Where(r => r[1] == "objects").SelectMany(r => r[2].Split(',')).ToHashSet(StringComparer.Ordinal);
+        var oodObjects = File.ReadAllLines(Path.Combine(_data.Folder.Path, "ood-objects.tsv")).Skip(1).SelectMany(l => l.Split('\t')[1].Split(',')).ToHashSet(StringComparer.Ordinal);
+        Assert.NotEmpty(auxObjects);
+        Assert.Empty(auxObjects.Intersect(oodObjects));
+        Assert.DoesNotContain(auxObjects, VocClasses.Contains);
+        var textureSources = auxRows.Where(r => r[1] == "texture").Select(r => r[2]).ToArray();
+        Assert.All(textureSources, t => Assert.StartsWith("procedural/", t));
+        Assert.Empty(textureSources.Intersect(library.Textures.Select(t => t.Key)));
+    }
+
+    private static (double Red, double Blue, double Green) ColourShares(string path)
     {
         using var image = Image.Load<Rgb24>(path);
-        long red = 0, blue = 0;
+        long red = 0, blue = 0, green = 0;
         image.ProcessPixelRows(accessor =>
         {
             for (var y = 0; y < accessor.Height; y++)
@@ -207,10 +283,11 @@ public sealed class SynthGeneratorTests : IClassFixture<SynthGeneratorTests.Gene
                 {
                     if (p.R - Math.Max(p.G, p.B) > 80) red++;
                     if (p.B - Math.Max(p.R, p.G) > 80) blue++;
+                    if (p.G - Math.Max(p.R, p.B) > 80) green++;
                 }
         });
         double total = image.Width * image.Height;
-        return (red / total, blue / total);
+        return (red / total, blue / total, green / total);
     }
 
     private static Dictionary<string, string> Fingerprints(string root) =>

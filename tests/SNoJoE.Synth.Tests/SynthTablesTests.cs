@@ -37,6 +37,20 @@ public class SynthTablesTests
         Assert.Contains("no emoji for", Assert.Throws<SynthException>(() => EmojiMaps.Parse("voc_class\temoji_name\tfile\nbird\tbird\t1f426.png\n", ood)).Message);
     }
 
+    [Fact]
+    public void Aux_tables_sharing_a_file_with_ood_objects_or_voc_or_naming_a_voc_class_are_refused()
+    {
+        var voc = SynthData.Read(SynthData.VocEmojiFile);
+        var ood = SynthData.Read(SynthData.OodEmojiFile);
+        var aux = SynthData.Read(SynthData.AuxEmojiFile);
+
+        Assert.Equal(132, EmojiMaps.Parse(voc, ood, aux).Aux.Count);
+        Assert.Contains("ood-objects emoji", Assert.Throws<SynthException>(() => EmojiMaps.Parse(voc, ood, aux + "apple\t1f34e.png\tfood-fruit\n")).Message);
+        Assert.Contains("also a VOC emoji", Assert.Throws<SynthException>(() => EmojiMaps.Parse(voc, ood, aux + "bird2\t1f426.png\tanimal-bird\n")).Message);
+        Assert.Contains("'sheep'", Assert.Throws<SynthException>(() => EmojiMaps.Parse(voc, ood, aux + "sheep\tffff.png\tanimal\n")).Message);
+        Assert.Contains("twice", Assert.Throws<SynthException>(() => EmojiMaps.Parse(voc, ood, aux + "pig3\t1f416.png\tanimal\n")).Message);
+    }
+
     [Theory]
     [InlineData("animals/birds/owl.png", StampUseKind.Voc, "bird")]
     [InlineData("animals/birds/cartoon/tux.png", StampUseKind.None, null)]

@@ -10,18 +10,24 @@ public static class SynthCommand
     public static Command Create()
     {
         var assets = new Option<string>("--assets") { Description = "Asset folder made by fetch-assets.", Required = true };
-        var output = new Option<string>("--out") { Description = "Data folder to write VOCSynth/, ood-objects/, ood-textures/, contact-sheets/ and manifest.json into.", Required = true };
+        var output = new Option<string>("--out") { Description = "Data folder to write VOCSynth/, ood-objects/, ood-textures/, aux-outliers/, contact-sheets/ and manifest.json into.", Required = true };
         var seed = new Option<int>("--seed") { Description = "Seed: the same assets and seed give byte-identical files.", DefaultValueFactory = _ => 1 };
         var train = new Option<int>("--train") { Description = "Training scenes.", DefaultValueFactory = _ => 5000 };
         var val = new Option<int>("--val") { Description = "Validation scenes.", DefaultValueFactory = _ => 1500 };
         var test = new Option<int>("--test") { Description = "Test scenes.", DefaultValueFactory = _ => 3000 };
         var ood = new Option<int>("--ood") { Description = "Images in each OOD set (ood-objects and ood-textures).", DefaultValueFactory = _ => 3000 };
+        var aux = new Option<int>("--aux") { Description = "Images in aux-outliers (auxiliary outliers for train --outliers; never for evaluation).", DefaultValueFactory = _ => 5000 };
+        var sets = new Option<string>("--sets")
+        {
+            Description = $"Comma-separated sets to generate: {string.Join(", ", SynthGenerator.SetNames)} or all. Fewer than all adds them to a data folder made earlier with the same --seed and assets, leaving the other sets untouched (e.g. --sets aux-outliers).",
+            DefaultValueFactory = _ => "all",
+        };
         var workers = new Option<int>("--workers") { Description = "Images generated in parallel (default: one per core); the output does not depend on it.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace data generated earlier in --out." };
 
         var command = new Command("synth", "Generate the synthetic VOC-like benchmark (VOC layout) with an OOD-objects and an OOD-textures set.")
         {
-            assets, output, seed, train, val, test, ood, workers, overwrite,
+            assets, output, seed, train, val, test, ood, aux, sets, workers, overwrite,
         };
         command.SetGuardedAction(async (result, cancellationToken) =>
         {
@@ -35,6 +41,8 @@ public static class SynthCommand
                 Test = result.GetValue(test),
                 OodObjects = result.GetValue(ood),
                 OodTextures = result.GetValue(ood),
+                AuxOutliers = result.GetValue(aux),
+                Sets = ParseSets(result.GetValue(sets)!),
                 Workers = result.GetValue(workers),
                 Overwrite = result.GetValue(overwrite),
             };
@@ -46,6 +54,13 @@ public static class SynthCommand
             return 0;
         });
         return command;
+    }
+
+    private static string[]? ParseSets(string value)
+    {
+        var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0) throw new CliException("--sets names no set.");
+        return names is ["all"] ? null : names.Distinct(StringComparer.Ordinal).ToArray();
     }
 
     private static void Report(SynthResult result, SynthOptions options)
@@ -64,9 +79,12 @@ public static class SynthCommand
             AnsiConsole.WriteLine($"{split}: images per class {counts.Min():N0}..{counts.Max():N0} (max/min {(counts.Min() > 0 ? (double)counts.Max() / counts.Min() : double.NaN):F2}); objects per image {string.Join(", ", objects.Select(kv => $"{kv.Key}: {kv.Value}"))}");
         }
         AnsiConsole.WriteLine($"ood-objects: {manifest.OodObjectInstances.Count} distinct non-VOC objects, {manifest.OodObjectInstances.Values.Sum():N0} instances");
+        if (manifest.AuxOutliers is { } aux)
+            AnsiConsole.WriteLine($"aux-outliers: {aux.ObjectScenes:N0} scenes with {aux.ObjectInstances.Count} distinct aux emoji ({aux.ObjectInstances.Values.Sum():N0} instances), {aux.TextureScenes:N0} procedural textures ({string.Join(", ", aux.TexturesByKind.Select(kv => $"{kv.Key} {kv.Value}"))})"
+                + (aux.EmojiMissing.Count > 0 ? $"; {aux.EmojiMissing.Count} emoji of the table not in the assets: {string.Join(", ", aux.EmojiMissing)}" : ""));
         AnsiConsole.WriteLine($"pictures: {manifest.Pictures.VocEmoji} VOC emoji, {manifest.Pictures.VocStamps} VOC stamps, {manifest.Pictures.OodEmoji} non-VOC emoji, {manifest.Pictures.OodStamps} non-VOC stamps, {manifest.Pictures.Backgrounds} photos, {manifest.Pictures.Textures} textures");
         foreach (var (name, duration) in result.Durations) AnsiConsole.WriteLine($"  {name}: {duration.TotalSeconds:F1} s");
-        var images = options.Train + options.Val + options.Test + options.OodObjects + options.OodTextures;
+        var images = result.Images;
         AnsiConsole.WriteLine($"wall time: {result.Total.TotalSeconds:F1} s for {images:N0} images on {options.Workers} workers ({result.Total.TotalMilliseconds / Math.Max(1, images):F1} ms per image)");
         AnsiConsole.WriteLine($"written to {Path.GetFullPath(options.OutputDirectory)}; look at contact-sheets/*.png before training");
     }

@@ -28,14 +28,21 @@ public static class TrainCommand
         var preprocessing = new Option<string>("--preprocessing") { Description = "bgr-mean (CNTK ResNet18) | rgb-imagenet (torchvision exports).", DefaultValueFactory = _ => "bgr-mean" };
         var failOnBad = new Option<bool>("--fail-on-bad-samples") { Description = "Stop at the first corrupt image or annotation instead of reporting and skipping it." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (up to --epochs)." };
+        var outliers = new Option<string?>("--outliers") { Description = "Folder of auxiliary outlier images (e.g. synth's aux-outliers/) mixed into every batch with all-zero targets (outlier exposure)." };
+        var outlierRatio = new Option<double>("--outlier-ratio") { Description = "Share of each batch that is outliers: a batch of B holds round(r*B) outliers and B - round(r*B) ID images; an epoch is one pass over the ID images.", DefaultValueFactory = _ => 0.25 };
+        var energyMargin = new Option<string?>("--energy-margin") { Description = "m_in,m_out: add the energy-margin loss relu(m_in - E)^2 (ID) + relu(E - m_out)^2 (outliers) on JointEnergy E (needs --outliers)." };
+        var energyWeight = new Option<double>("--energy-weight") { Description = "Weight of the energy-margin loss.", DefaultValueFactory = _ => 0.1 };
 
         var command = new Command("train", "Fine-tune a multi-label classifier with spectral normalization from a pretrained ONNX backbone.")
         {
             data, output, backbone, spectralNorm, coefficient, initialIterations, epochs, batchSize, imageSize, headWidth, lrBackbone, lrHead, seed, threads,
-            maxImages, preprocessing, failOnBad, resume,
+            maxImages, preprocessing, failOnBad, resume, outliers, outlierRatio, energyMargin, energyWeight,
         };
         command.SetGuardedAction(async (result, cancellationToken) =>
         {
+            var margin = result.GetValue(energyMargin) is { } marginText ? Parse(marginText) : ((double In, double Out)?)null;
+            var outlierFolder = result.GetValue(outliers);
+            if (margin is not null && outlierFolder is null) throw new CliException("--energy-margin needs --outliers.");
             var options = new TrainingOptions
             {
                 DataDirectory = result.GetValue(data)!,
@@ -55,7 +62,13 @@ public static class TrainCommand
                 MaxTrainImages = Math.Max(0, result.GetValue(maxImages)),
                 Preprocessing = result.GetValue(preprocessing)!,
                 BadSamples = result.GetValue(failOnBad) ? BadSamplePolicy.Fail : BadSamplePolicy.Skip,
+                OutliersDirectory = outlierFolder is null ? null : Path.GetFullPath(outlierFolder),
+                OutlierRatio = result.GetValue(outlierRatio),
+                EnergyMarginIn = margin?.In,
+                EnergyMarginOut = margin?.Out,
+                EnergyWeight = Positive(result.GetValue(energyWeight), "--energy-weight"),
             };
+            if (!result.GetValue(resume) && options.Mix?.Problem() is { } mixProblem) throw new CliException(mixProblem);
             NetworkFactory.InputFor(options.Preprocessing, options.ImageSize); // validates the preset
             if (!result.GetValue(resume)) NetworkFactory.CheckImageSize(options.BackbonePath, options.ImageSize);
             var state = await new Trainer(options, message => Console.WriteLine(message)).RunAsync(result.GetValue(resume), cancellationToken);
@@ -64,6 +77,18 @@ public static class TrainCommand
             return 0;
         });
         return command;
+    }
+
+    private static (double In, double Out) Parse(string margin)
+    {
+        try
+        {
+            return EnergyMargin.Parse(margin);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException(e.Message);
+        }
     }
 
     private static double Positive(double value, string name) =>

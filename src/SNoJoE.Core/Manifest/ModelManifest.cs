@@ -100,6 +100,27 @@ public sealed record TrainingSummary
     public int? BestEpoch { get; init; }
     [JsonPropertyName("imagesPerSecond")]
     public double? ImagesPerSecond { get; init; }
+    /// <summary>Outlier exposure: the auxiliary outliers mixed into training and the loss on them; absent when none were used.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public OutlierTrainingInfo? Outliers { get; init; }
+}
+
+/// <summary>The auxiliary outliers a model was trained with (all-zero targets) and how.</summary>
+public sealed record OutlierTrainingInfo
+{
+    /// <summary>The outlier folder's name (not its full path).</summary>
+    public required string Folder { get; init; }
+    /// <summary>sha256 over each image's relative path and sha256.</summary>
+    public required string Fingerprint { get; init; }
+    public required int Count { get; init; }
+    /// <summary>Share of a batch that is outliers (<c>--outlier-ratio</c>) and the resulting outliers per batch.</summary>
+    public required double Ratio { get; init; }
+    public int? PerBatch { get; init; }
+    /// <summary>The loss in words, e.g. BCE with all-zero targets plus an energy margin.</summary>
+    public required string Loss { get; init; }
+    public double? EnergyMarginIn { get; init; }
+    public double? EnergyMarginOut { get; init; }
+    public double? EnergyWeight { get; init; }
 }
 
 /// <summary>

@@ -8,7 +8,9 @@ namespace SNoJoE.Core.Pipeline;
 /// oldest, lets others join until the batch holds <see cref="BatchingPolicy.MaxBatchSize"/> images or
 /// the oldest has waited <see cref="BatchingPolicy.MaxDelay"/>, and runs them in one
 /// <see cref="IBatchRunner{TOutput}.Run"/>. Batches are formed in submission order. A full queue refuses
-/// at once; an image whose caller has cancelled is dropped before it costs a run.
+/// at once; an image whose caller has cancelled is dropped before it costs a run. Traced through
+/// <see cref="PipelineTelemetry"/> when something listens: each image's queue wait and run under the span that was
+/// current when it was scheduled, and each batch as a span linked to all of them.
 /// </summary>
 public sealed class BatchCoalescer<TOutput> : IAsyncDisposable
 {
@@ -66,7 +68,7 @@ public sealed class BatchCoalescer<TOutput> : IAsyncDisposable
     {
         if (input.Length != _runner.InputLength)
             throw new ArgumentException($"The input holds {input.Length} floats; the model takes {_runner.InputLength} per image.", nameof(input));
-        var pending = new PendingImage(input, Stopwatch.GetTimestamp());
+        var pending = new PendingImage(input, Stopwatch.GetTimestamp(), Activity.Current?.Context ?? default);
         if (cancellationToken.CanBeCanceled)
             pending.Registration = cancellationToken.UnsafeRegister(static state => ((PendingImage)state!).TrySetCanceled(), pending);
         if (_closed || !_queue.Writer.TryWrite(pending))
@@ -100,6 +102,8 @@ public sealed class BatchCoalescer<TOutput> : IAsyncDisposable
 
     private async Task ConsumeAsync()
     {
+        // Batches are traces of their own, not children of whatever started this coalescer (a reload request, say).
+        Activity.Current = null;
         try
         {
             await CoalesceAsync().ConfigureAwait(false);
@@ -177,6 +181,8 @@ public sealed class BatchCoalescer<TOutput> : IAsyncDisposable
         if (count == 0) return;
         int inputLength = _runner.InputLength;
         long started = Stopwatch.GetTimestamp();
+        var tracing = PipelineTelemetry.Source.HasListeners();
+        var startedAt = tracing ? DateTimeOffset.UtcNow : default;
         for (int i = 0; i < count; i++)
         {
             var item = _batch[i];
@@ -185,6 +191,7 @@ public sealed class BatchCoalescer<TOutput> : IAsyncDisposable
             Buffers.Return(item.Input);
             _observer.OnDequeued(item.QueueTime);
         }
+        var batchSpan = tracing ? StartBatchSpan(count, startedAt) : null;
 
         var outputs = _batchOutputs.AsSpan(0, count);
         try
@@ -194,11 +201,13 @@ public sealed class BatchCoalescer<TOutput> : IAsyncDisposable
         catch (Exception e)
         {
             outputs.Clear();
+            if (tracing) EndBatchSpans(batchSpan, count, startedAt, Stopwatch.GetElapsedTime(started), e);
             _observer.OnBatchFailed(count, e);
             for (int i = 0; i < count; i++) Take(i).TrySetException(e);
             return;
         }
         var runTime = Stopwatch.GetElapsedTime(started);
+        if (tracing) EndBatchSpans(batchSpan, count, startedAt, runTime, null);
         _observer.OnBatchCompleted(count, runTime);
 
         for (int i = 0; i < count; i++)
@@ -207,6 +216,56 @@ public sealed class BatchCoalescer<TOutput> : IAsyncDisposable
             item.TrySetResult(new BatchedOutput<TOutput>(outputs[i], item.QueueTime, runTime, count));
         }
         outputs.Clear();
+    }
+
+    /// <summary>
+    /// Each traced image's queue wait (ending now, when its batch starts), then the batch span: the root of a trace of
+    /// its own (it serves several), linked to the span each image was scheduled under. It is Activity.Current while
+    /// the runner runs, so the runner's own spans are its children.
+    /// </summary>
+    private Activity? StartBatchSpan(int count, DateTimeOffset startedAt)
+    {
+        List<ActivityLink>? links = null;
+        bool anyRecorded = false;
+        for (int i = 0; i < count; i++)
+        {
+            var item = _batch[i];
+            if (item.TraceParent == default) continue;
+            (links ??= new List<ActivityLink>(count)).Add(new ActivityLink(item.TraceParent));
+            anyRecorded |= (item.TraceParent.TraceFlags & ActivityTraceFlags.Recorded) != 0;
+            using var wait = PipelineTelemetry.Source.StartActivity(PipelineTelemetry.QueueWait, ActivityKind.Internal, item.TraceParent,
+                startTime: startedAt - item.QueueTime);
+            wait?.SetEndTime(startedAt.UtcDateTime);
+        }
+        Activity.Current = null;
+        // A batch is recorded when one of the images it serves is (their traces were sampled); a root span would
+        // otherwise be sampled on its own, whatever the images' sampling said.
+        if (!anyRecorded) return null;
+        return PipelineTelemetry.Source.StartActivity(PipelineTelemetry.Batch, ActivityKind.Internal, parentContext: default,
+            tags: [new(PipelineTelemetry.BatchSizeTag, count)], links: links, startTime: startedAt);
+    }
+
+    /// <summary>Ends the batch span, and gives each traced image a span for its share of the run, linked to the batch.</summary>
+    private void EndBatchSpans(Activity? batchSpan, int count, DateTimeOffset startedAt, TimeSpan runTime, Exception? error)
+    {
+        if (batchSpan is not null)
+        {
+            if (error is not null) batchSpan.SetStatus(ActivityStatusCode.Error, error.Message);
+            batchSpan.SetEndTime((startedAt + runTime).UtcDateTime);
+            batchSpan.Stop();
+        }
+        ActivityLink[]? toBatch = batchSpan is null ? null : [new ActivityLink(batchSpan.Context)];
+        for (int i = 0; i < count; i++)
+        {
+            var item = _batch[i];
+            if (item.TraceParent == default) continue;
+            using var run = PipelineTelemetry.Source.StartActivity(PipelineTelemetry.Inference, ActivityKind.Internal, item.TraceParent,
+                tags: [new(PipelineTelemetry.BatchSizeTag, count)], links: toBatch, startTime: startedAt);
+            if (run is null) continue;
+            if (error is not null) run.SetStatus(ActivityStatusCode.Error, error.Message);
+            run.SetEndTime((startedAt + runTime).UtcDateTime);
+        }
+        Activity.Current = null;
     }
 
     /// <summary>Drops images withdrawn while their batch was forming (a timeout during MaxDelay, a stopped scorer).</summary>
@@ -239,11 +298,13 @@ public sealed class BatchCoalescer<TOutput> : IAsyncDisposable
     }
 
     /// <summary>A queued image; it is its own completion source (one allocation per image).</summary>
-    private sealed class PendingImage(float[] input, long enqueuedAt)
+    private sealed class PendingImage(float[] input, long enqueuedAt, ActivityContext traceParent)
         : TaskCompletionSource<BatchedOutput<TOutput>>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public float[] Input { get; } = input;
         public long EnqueuedAt { get; } = enqueuedAt;
+        /// <summary>The span current when the image was scheduled; default when none (nothing traced it).</summary>
+        public ActivityContext TraceParent { get; } = traceParent;
         public TimeSpan QueueTime { get; set; }
         public CancellationTokenRegistration Registration { get; set; }
     }

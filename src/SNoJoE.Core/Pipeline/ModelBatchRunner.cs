@@ -45,7 +45,19 @@ public sealed class ModelBatchRunner : IBatchRunner<ImageOutput>
 
     public void Run(Memory<float> inputs, int count, Span<ImageOutput> outputs)
     {
-        _run(inputs, count, _logits, _energies, _featureSize > 0 ? _features : Memory<float>.Empty);
+        using (var span = PipelineTelemetry.Source.StartActivity(PipelineTelemetry.ModelRun))
+        {
+            span?.SetTag(PipelineTelemetry.BatchSizeTag, count);
+            try
+            {
+                _run(inputs, count, _logits, _energies, _featureSize > 0 ? _features : Memory<float>.Empty);
+            }
+            catch (Exception e)
+            {
+                span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
+                throw;
+            }
+        }
         for (int i = 0; i < count; i++)
         {
             outputs[i] = new ImageOutput(

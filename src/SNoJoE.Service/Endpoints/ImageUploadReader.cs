@@ -185,7 +185,7 @@ public static class ImageUploadReader
     /// early and closing with the body unread resets the connection, and the gateway, still sending, would turn
     /// the 413 into a 502. A body far over the limit is not read at all.
     /// </summary>
-    private static async Task RefuseDeclaredTooLargeAsync(HttpRequest request, long limit, string what, CancellationToken cancellationToken)
+    internal static async Task RefuseDeclaredTooLargeAsync(HttpRequest request, long limit, string what, CancellationToken cancellationToken)
     {
         if (request.ContentLength is not { } length || length <= limit) return;
         var refusal = new ProblemException(ProblemTypes.BodyTooLarge,
@@ -205,7 +205,7 @@ public static class ImageUploadReader
         throw refusal;
     }
 
-    private static void RaiseServerLimit(HttpRequest request, long limit)
+    internal static void RaiseServerLimit(HttpRequest request, long limit)
     {
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
             feature.MaxRequestBodySize = limit;

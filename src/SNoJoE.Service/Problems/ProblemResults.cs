@@ -31,10 +31,15 @@ public static class ProblemResults
         return TypedResults.Problem(problem.ToProblemDetails(context));
     }
 
-    /// <summary>Adds the trace id to every problem the framework writes (ours, 404s, unhandled exceptions).</summary>
+    /// <summary>
+    /// Adds the trace id to every problem the framework writes (ours, 404s, unhandled exceptions): the W3C trace id
+    /// of the request (the caller's, when it sent a traceparent), the one the request's log event and spans carry.
+    /// </summary>
     public static IServiceCollection AddServiceProblemDetails(this IServiceCollection services) =>
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-            context.ProblemDetails.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier));
+        // Consulted before the default writer: /v2 routes answer the Open Inference Protocol's error object instead.
+        services.AddSingleton<IProblemDetailsWriter, OpenInference.OpenInferenceProblemWriter>().AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Extensions.TryAdd("traceId",
+                System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? context.HttpContext.TraceIdentifier));
 
     /// <summary>GET /problems/{slug}: the description behind each problem <c>type</c> URI.</summary>
     public static IEndpointRouteBuilder MapProblemTypes(this IEndpointRouteBuilder app)

@@ -61,7 +61,7 @@ public sealed class AssetFetcher(FetchOptions options, Action<string> log)
                 if (source.Registry == AssetSource.Npm)
                 {
                     var (version, kept) = UnpackEmoji(archive, layout);
-                    info = new AssetSourceInfo(source.Name, source.Registry, version, "objects (VOC and non-VOC emoji)",
+                    info = new AssetSourceInfo(source.Name, source.Registry, version, "objects (VOC, non-VOC and aux-outlier emoji)",
                         "Apache-2.0 (Google/Noto emoji images, per the package README); MIT (the package)", sha, kept);
                     (where, note) = ("emoji/", "Google 64 px PNGs of img/google/64/ named in Synth/Data/*-emoji-*.tsv");
                 }
@@ -143,7 +143,8 @@ public sealed class AssetFetcher(FetchOptions options, Action<string> log)
     private (string Version, int Kept) UnpackEmoji(string archive, AssetLayout layout)
     {
         const string prefix = "package/img/google/64/";
-        var needed = _emoji.AllFiles.ToHashSet(StringComparer.Ordinal);
+        var required = _emoji.RequiredFiles.ToHashSet(StringComparer.Ordinal);
+        var needed = required.Concat(_emoji.Aux.Select(e => e.File)).ToHashSet(StringComparer.Ordinal);
         var found = new HashSet<string>(StringComparer.Ordinal);
         string? version = null;
         Directory.CreateDirectory(layout.Emoji);
@@ -174,9 +175,13 @@ public sealed class AssetFetcher(FetchOptions options, Action<string> log)
         }
         if (version != AssetSources.EmojiVersion)
             throw new SynthException($"{Path.GetFileName(archive)}: package.json says version '{version}', expected {AssetSources.EmojiVersion}.");
-        var missing = needed.Except(found).Order(StringComparer.Ordinal).ToArray();
+        var missing = required.Except(found).Order(StringComparer.Ordinal).ToArray();
         if (missing.Length > 0)
             throw new SynthException($"{AssetSources.EmojiPackage} {version} lacks {missing.Length} emoji named in the tables: {string.Join(", ", missing.Take(10))}.");
+        // The auxiliary outliers can do without a few: say which, and go on.
+        var auxMissing = _emoji.Aux.Where(e => !found.Contains(e.File)).Select(e => $"{e.File} ({e.Name})").ToArray();
+        if (auxMissing.Length > 0)
+            log($"  {AssetSources.EmojiPackage} {version} lacks {auxMissing.Length} of the {_emoji.Aux.Count} aux-outlier emoji, left out: {string.Join(", ", auxMissing)}");
         return (version, found.Count);
     }
 

@@ -7,9 +7,11 @@ using SixLabors.ImageSharp.Processing;
 namespace SNoJoE.Synth.Assets;
 
 /// <summary>
-/// Everything the generator draws, decoded once: VOC sprites by class, non-VOC sprites, background
-/// photos and textures, plus the asset folder's provenance (assets.json) and a fingerprint of the
-/// files used. Missing emoji are reported, but every VOC class needs at least one sprite.
+/// Everything the generator draws, decoded once: VOC sprites by class, non-VOC sprites, auxiliary
+/// outlier sprites, background photos and textures, plus the asset folder's provenance (assets.json)
+/// and fingerprints of the files used. Missing emoji are reported, but every VOC class needs at least
+/// one sprite. <see cref="Fingerprint"/> covers what VOCSynth, ood-objects and ood-textures draw from
+/// (so it is what it was before aux-outliers existed); <see cref="AuxFingerprint"/> the aux emoji.
 /// </summary>
 public sealed class AssetLibrary : IDisposable
 {
@@ -22,12 +24,16 @@ public sealed class AssetLibrary : IDisposable
     /// <summary>Pixels with alpha below this are treated as background when trimming and boxing sprites.</summary>
     public const byte AlphaThreshold = 32;
 
-    private AssetLibrary(AssetsFile info, IReadOnlyDictionary<string, SpritePool> voc, SpritePool ood,
-        IReadOnlyList<Picture> backgrounds, IReadOnlyList<Picture> textures, string fingerprint, IReadOnlyList<string> warnings)
+    private AssetLibrary(AssetsFile info, IReadOnlyDictionary<string, SpritePool> voc, SpritePool ood, SpritePool aux,
+        IReadOnlyList<Picture> backgrounds, IReadOnlyList<Picture> textures, string fingerprint, string auxFingerprint,
+        IReadOnlyList<string> auxMissing, IReadOnlyList<string> warnings)
     {
         Info = info;
         Voc = voc;
         Ood = ood;
+        Aux = aux;
+        AuxFingerprint = auxFingerprint;
+        AuxMissing = auxMissing;
         Backgrounds = backgrounds;
         Textures = textures;
         Fingerprint = fingerprint;
@@ -37,9 +43,14 @@ public sealed class AssetLibrary : IDisposable
     public AssetsFile Info { get; }
     public IReadOnlyDictionary<string, SpritePool> Voc { get; }
     public SpritePool Ood { get; }
+    /// <summary>The aux-outlier emoji found in the asset folder (empty for a folder fetched before they existed).</summary>
+    public SpritePool Aux { get; }
+    /// <summary>The aux-outlier emoji of the table that the asset folder lacks (or that are fully transparent), as "file (name)".</summary>
+    public IReadOnlyList<string> AuxMissing { get; }
     public IReadOnlyList<Picture> Backgrounds { get; }
     public IReadOnlyList<Picture> Textures { get; }
     public string Fingerprint { get; }
+    public string AuxFingerprint { get; }
     public IReadOnlyList<string> Warnings { get; }
 
     public static AssetLibrary Load(string root, Configuration configuration, EmojiMaps? emoji = null, StampRules? stampRules = null)
@@ -60,6 +71,9 @@ public sealed class AssetLibrary : IDisposable
                 if (File.Exists(Path.Combine(layout.Root, key))) spriteSpecs.Add((key, e.Label, SpriteKind.Emoji, isVoc));
                 else warnings.Add($"{key} ({e.Name}) is missing from the asset folder.");
             }
+        // Aux emoji are loaded after everything else and kept out of the main fingerprint.
+        var auxSpecs = emoji.Aux.Where(e => File.Exists(Path.Combine(layout.Root, $"emoji/{e.File}"))).ToArray();
+        var auxMissing = emoji.Aux.Except(auxSpecs).Select(e => $"{e.File} ({e.Name})").ToList();
         foreach (var relative in AssetLayout.ImageFiles(layout.Stamps))
         {
             var use = stampRules.Classify(relative);
@@ -72,8 +86,10 @@ public sealed class AssetLibrary : IDisposable
         if (backgroundKeys.Length == 0) throw new SynthException($"{layout.Backgrounds} holds no photos.");
         if (textureKeys.Length == 0) throw new SynthException($"{layout.Textures} holds no textures.");
 
-        var allKeys = spriteSpecs.Select(s => s.Key).Concat(backgroundKeys).Concat(textureKeys).ToArray();
+        var mainKeys = spriteSpecs.Select(s => s.Key).Concat(backgroundKeys).Concat(textureKeys).ToArray();
+        var allKeys = mainKeys.Concat(auxSpecs.Select(e => $"emoji/{e.File}")).ToArray();
         var hashes = new string[allKeys.Length];
+        var auxSprites = new Sprite?[auxSpecs.Length];
         var sprites = new Sprite?[spriteSpecs.Count];
         var backgrounds = new Picture[backgroundKeys.Length];
         var textures = new Picture[textureKeys.Length];
@@ -92,8 +108,13 @@ public sealed class AssetLibrary : IDisposable
                 }
                 else if (i < spriteSpecs.Count + backgroundKeys.Length)
                     backgrounds[i - spriteSpecs.Count] = new Picture(key, LoadPhoto(bytes, configuration));
-                else
+                else if (i < mainKeys.Length)
                     textures[i - spriteSpecs.Count - backgroundKeys.Length] = new Picture(key, LoadTexture(bytes, configuration));
+                else
+                {
+                    var image = LoadSprite(bytes, configuration);
+                    auxSprites[i - mainKeys.Length] = image is null ? null : new Sprite(key, auxSpecs[i - mainKeys.Length].Label, SpriteKind.Emoji, image);
+                }
             }
             catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException)
             {
@@ -113,11 +134,21 @@ public sealed class AssetLibrary : IDisposable
         var ood = Pool(loaded.Where(p => !p.IsVoc).Select(p => p.Sprite!));
         if (ood.Count == 0) throw new SynthException($"No non-VOC object picture in {layout.Root}.");
 
-        var fingerprint = new StringBuilder();
-        foreach (var i in Enumerable.Range(0, allKeys.Length).OrderBy(i => allKeys[i], StringComparer.Ordinal))
-            fingerprint.Append(allKeys[i]).Append('\t').Append(hashes[i]).Append('\n');
-        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fingerprint.ToString())));
-        return new AssetLibrary(info, voc, ood, backgrounds, textures, digest, warnings);
+        auxMissing.AddRange(auxSpecs.Where((_, i) => auxSprites[i] is null).Select(e => $"{e.File} ({e.Name}, fully transparent)"));
+        var aux = Pool(auxSprites.OfType<Sprite>());
+
+        var digest = Digest(allKeys, hashes, 0, mainKeys.Length);
+        var auxDigest = Digest(allKeys, hashes, mainKeys.Length, allKeys.Length);
+        return new AssetLibrary(info, voc, ood, aux, backgrounds, textures, digest, auxDigest, auxMissing, warnings);
+    }
+
+    /// <summary>sha256 of "key TAB sha256" lines of keys[from..to), in ordinal key order.</summary>
+    private static string Digest(string[] keys, string[] hashes, int from, int to)
+    {
+        var text = new StringBuilder();
+        foreach (var i in Enumerable.Range(from, to - from).OrderBy(i => keys[i], StringComparer.Ordinal))
+            text.Append(keys[i]).Append('\t').Append(hashes[i]).Append('\n');
+        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
     /// <summary>"food/fruit/apple_red.png" -> "apple_red".</summary>
@@ -171,7 +202,7 @@ public sealed class AssetLibrary : IDisposable
 
     public void Dispose()
     {
-        foreach (var s in Voc.Values.SelectMany(p => p.All).Concat(Ood.All)) s.Image.Dispose();
+        foreach (var s in Voc.Values.SelectMany(p => p.All).Concat(Ood.All).Concat(Aux.All)) s.Image.Dispose();
         foreach (var p in Backgrounds.Concat(Textures)) p.Image.Dispose();
     }
 }

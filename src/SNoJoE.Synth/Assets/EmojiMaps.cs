@@ -3,13 +3,18 @@ namespace SNoJoE.Synth.Assets;
 /// <summary>One emoji picture: the label it stands for, its short name and its file (<c>&lt;code&gt;.png</c>).</summary>
 public sealed record EmojiEntry(string Label, string Name, string File);
 
-/// <summary>The emoji that stand for the 20 VOC classes and the emoji of non-VOC objects (the embedded tables).</summary>
+/// <summary>
+/// The emoji that stand for the 20 VOC classes, the emoji of non-VOC objects (ood-objects) and the
+/// auxiliary outlier emoji (aux-outliers, for outlier exposure in training): the embedded tables. The
+/// three share no file, and no non-VOC or auxiliary emoji is named after a VOC class.
+/// </summary>
 public sealed class EmojiMaps
 {
-    private EmojiMaps(IReadOnlyList<EmojiEntry> voc, IReadOnlyList<EmojiEntry> ood)
+    private EmojiMaps(IReadOnlyList<EmojiEntry> voc, IReadOnlyList<EmojiEntry> ood, IReadOnlyList<EmojiEntry> aux)
     {
         Voc = voc;
         Ood = ood;
+        Aux = aux;
     }
 
     /// <summary>VOC emoji; <see cref="EmojiEntry.Label"/> is the VOC class.</summary>
@@ -18,11 +23,16 @@ public sealed class EmojiMaps
     /// <summary>Non-VOC emoji; <see cref="EmojiEntry.Label"/> is the emoji name.</summary>
     public IReadOnlyList<EmojiEntry> Ood { get; }
 
-    public IEnumerable<string> AllFiles => Voc.Concat(Ood).Select(e => e.File);
+    /// <summary>Auxiliary outlier emoji; <see cref="EmojiEntry.Label"/> is the emoji name. Never drawn into VOCSynth or ood-objects.</summary>
+    public IReadOnlyList<EmojiEntry> Aux { get; }
 
-    public static EmojiMaps Embedded() => Parse(SynthData.Read(SynthData.VocEmojiFile), SynthData.Read(SynthData.OodEmojiFile));
+    /// <summary>The files the VOC and OOD sets need: every one must be in the emoji package.</summary>
+    public IEnumerable<string> RequiredFiles => Voc.Concat(Ood).Select(e => e.File);
 
-    public static EmojiMaps Parse(string vocTable, string oodTable)
+    public static EmojiMaps Embedded() =>
+        Parse(SynthData.Read(SynthData.VocEmojiFile), SynthData.Read(SynthData.OodEmojiFile), SynthData.Read(SynthData.AuxEmojiFile));
+
+    public static EmojiMaps Parse(string vocTable, string oodTable, string? auxTable = null)
     {
         var voc = Tsv.Rows(vocTable, SynthData.VocEmojiFile, "voc_class", "emoji_name", "file")
             .Select(r => new EmojiEntry(r[0], r[1], CheckFile(r[2], SynthData.VocEmojiFile))).ToArray();
@@ -39,7 +49,19 @@ public sealed class EmojiMaps
             if (vocFiles.Contains(e.File)) throw new SynthException($"{SynthData.OodEmojiFile}: {e.File} is also a VOC emoji.");
             if (VocClasses.Contains(e.Label)) throw new SynthException($"{SynthData.OodEmojiFile}: '{e.Label}' is a VOC class.");
         }
-        return new EmojiMaps(voc, ood);
+
+        var aux = auxTable is null ? [] : Tsv.Rows(auxTable, SynthData.AuxEmojiFile, "emoji_name", "file")
+            .Select(r => new EmojiEntry(r[0], r[0], CheckFile(r[1], SynthData.AuxEmojiFile))).ToArray();
+        var oodFiles = ood.Select(e => e.File).ToHashSet(StringComparer.Ordinal);
+        var auxFiles = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in aux)
+        {
+            if (vocFiles.Contains(e.File)) throw new SynthException($"{SynthData.AuxEmojiFile}: {e.File} is also a VOC emoji.");
+            if (oodFiles.Contains(e.File)) throw new SynthException($"{SynthData.AuxEmojiFile}: {e.File} is also an ood-objects emoji.");
+            if (VocClasses.Contains(e.Label)) throw new SynthException($"{SynthData.AuxEmojiFile}: '{e.Label}' is a VOC class.");
+            if (!auxFiles.Add(e.File)) throw new SynthException($"{SynthData.AuxEmojiFile}: {e.File} is listed twice.");
+        }
+        return new EmojiMaps(voc, ood, aux);
     }
 
     private static string CheckFile(string file, string source) =>

@@ -47,6 +47,32 @@ public sealed class SceneComposer(AssetLibrary assets, SceneStyle style, Configu
         return ComposeObjects(sprites, part, random);
     }
 
+    /// <summary>
+    /// An auxiliary outlier scene: <paramref name="count"/> distinct aux-outlier emoji on a crop of the
+    /// training part of a photo (the backgrounds the model is trained on, so the background alone never
+    /// tells an outlier apart).
+    /// </summary>
+    public ComposedScene ComposeAuxObjects(int count, SynthRandom random)
+    {
+        if (assets.Aux.Count == 0) throw new SynthException("The asset folder holds no aux-outlier emoji: fetch the assets again with this version of fetch-assets.");
+        var sprites = new List<Sprite>();
+        for (var attempt = 0; sprites.Count < count && attempt < count * 10; attempt++)
+        {
+            var sprite = random.Pick(assets.Aux.Emoji);
+            if (!sprites.Contains(sprite)) sprites.Add(sprite);
+        }
+        return ComposeObjects(sprites, BackgroundPart.Train, random);
+    }
+
+    /// <summary>An auxiliary outlier texture made procedurally (<see cref="ProceduralTexture"/>); its background key is "procedural/&lt;kind&gt;".</summary>
+    public ComposedScene ComposeProceduralTexture(SynthRandom random)
+    {
+        var quality = random.NextInclusive(style.MinJpegQuality, style.MaxJpegQuality);
+        var size = SceneSize(random);
+        var (image, kind) = ProceduralTexture.Render(size, random, configuration);
+        return new ComposedScene(image, [], quality, "procedural/" + kind);
+    }
+
     public ComposedScene ComposeTexture(SynthRandom random)
     {
         var quality = random.NextInclusive(style.MinJpegQuality, style.MaxJpegQuality);

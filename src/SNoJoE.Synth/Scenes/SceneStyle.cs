@@ -37,6 +37,10 @@ public sealed record SceneStyle
     /// <summary>Weights of 1, 2, 3, ... objects per scene.</summary>
     public IReadOnlyList<double> VocObjectCounts { get; init; } = [0.35, 0.30, 0.20, 0.15];
     public IReadOnlyList<double> OodObjectCounts { get; init; } = [0.45, 0.35, 0.20];
+    /// <summary>Weights of 1-4 aux-outlier emoji per aux-outliers scene.</summary>
+    public IReadOnlyList<double> AuxObjectCounts { get; init; } = [0.35, 0.30, 0.20, 0.15];
+    /// <summary>Share of aux-outliers images that are procedural textures rather than scenes of aux emoji.</summary>
+    public double AuxTextureShare { get; init; } = 0.2;
 
     public int MinJpegQuality { get; init; } = 85;
     public int MaxJpegQuality { get; init; } = 95;

@@ -4,9 +4,22 @@ using SNoJoE.Synth.Scenes;
 
 namespace SNoJoE.Synth.Writers;
 
-public sealed record SetCounts(int Train, int Val, int Test, int OodObjects, int OodTextures);
+public sealed record SetCounts(int Train, int Val, int Test, int OodObjects, int OodTextures, int AuxOutliers = 0);
 
-public sealed record SpriteCounts(int VocEmoji, int VocStamps, int OodEmoji, int OodStamps, int Backgrounds, int Textures);
+public sealed record SpriteCounts(int VocEmoji, int VocStamps, int OodEmoji, int OodStamps, int Backgrounds, int Textures, int AuxEmoji = 0);
+
+/// <summary>What the aux-outliers set holds and what it was drawn from.</summary>
+public sealed record AuxOutlierSummary(
+    int Images,
+    int ObjectScenes,
+    int TextureScenes,
+    IReadOnlyDictionary<string, int> TexturesByKind,
+    IReadOnlyDictionary<string, int> ObjectInstances,
+    int EmojiUsed,
+    IReadOnlyList<string> EmojiMissing,
+    string EmojiFingerprint,
+    string Backgrounds,
+    string Textures);
 
 public sealed record ManifestAssets(string Fingerprint, IReadOnlyList<AssetSourceInfo> Sources);
 
@@ -27,7 +40,8 @@ public sealed record SynthManifest(
     IReadOnlyDictionary<string, string> Layout,
     string BackgroundSplit,
     SceneStyle Style,
-    ManifestAssets Assets)
+    ManifestAssets Assets,
+    AuxOutlierSummary? AuxOutliers = null)
 {
     public void Save(string path) => SynthJson.Save(this, path);
 

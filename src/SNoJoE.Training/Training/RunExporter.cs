@@ -30,6 +30,18 @@ public static class RunExporter
             FinalValMap = Finite(record?.ValMap),
             BestEpoch = epoch,
             ImagesPerSecond = record?.ImagesPerSecond,
+            Outliers = o.OutliersDirectory is null ? null : new OutlierTrainingInfo
+            {
+                Folder = Path.GetFileName(Path.GetFullPath(o.OutliersDirectory).TrimEnd(Path.DirectorySeparatorChar)),
+                Fingerprint = state.OutliersFingerprint ?? "",
+                Count = state.OutlierCount ?? 0,
+                Ratio = o.OutlierRatio,
+                PerBatch = o.Mix!.OutliersPerBatch,
+                Loss = o.LossDescription(),
+                EnergyMarginIn = o.Margin?.In,
+                EnergyMarginOut = o.Margin?.Out,
+                EnergyWeight = o.Margin?.Weight,
+            },
         };
         var name = Path.GetFileNameWithoutExtension(onnxPath);
         var manifest = NetworkFactory.ManifestFor(network, name, state.Labels, o.SpectralNormOptions, o.BackbonePath, o.Preprocessing, summary);

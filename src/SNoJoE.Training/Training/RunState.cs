@@ -4,7 +4,18 @@ using System.Text.Json.Serialization;
 
 namespace SNoJoE.Training.Training;
 
-public sealed record EpochRecord(int Epoch, double TrainLoss, double ValLoss, double ValMap, double ImagesPerSecond, double Seconds);
+public sealed record EpochRecord(int Epoch, double TrainLoss, double ValLoss, double ValMap, double ImagesPerSecond, double Seconds)
+{
+    /// <summary>Outlier exposure's figures of the epoch; absent for runs without outliers.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public OutlierEpochStats? Outliers { get; init; }
+}
+
+/// <summary>
+/// Per epoch of an outlier-exposure run: in-distribution and outlier images seen, the mean BCE part and
+/// energy-margin part of the loss (per image), and the mean JointEnergy of ID and outlier training images.
+/// </summary>
+public sealed record OutlierEpochStats(int IdImages, int OutlierImages, double BceLoss, double? EnergyMarginLoss, double MeanIdEnergy, double MeanOutlierEnergy);
 
 /// <summary>The files of a run folder: run.json (recipe, labels, history), last.pt/last.optim (resume), best.pt (best val mAP).</summary>
 public sealed record RunState
@@ -12,6 +23,11 @@ public sealed record RunState
     public required TrainingOptions Options { get; init; }
     public required IReadOnlyList<string> Labels { get; init; }
     public required string DatasetFingerprint { get; init; }
+    /// <summary>The outlier folder's fingerprint and image count (<see cref="OutlierSet"/>); null without outliers.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? OutliersFingerprint { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? OutlierCount { get; init; }
     public List<EpochRecord> History { get; init; } = [];
     public int BestEpoch { get; set; }
 

@@ -14,7 +14,10 @@ namespace SNoJoE.Training.Training;
 
 /// <summary>
 /// Fine-tunes <see cref="MultiLabelNetwork"/> with mean BCE-with-logits and Adam (separate learning
-/// rates for backbone and head), validating (loss, mAP) and checkpointing every epoch.
+/// rates for backbone and head), validating (loss, mAP) and checkpointing every epoch. With outliers
+/// (outlier exposure) each batch also holds auxiliary outlier images with all-zero targets
+/// (<see cref="OutlierMix"/>), optionally with an energy-margin loss (<see cref="OutlierExposureLoss"/>);
+/// validation stays on in-distribution val images only.
 /// </summary>
 public sealed class Trainer(TrainingOptions options, Action<string> log)
 {
@@ -41,12 +44,26 @@ public sealed class Trainer(TrainingOptions options, Action<string> log)
         var o = state.Options;
         var labelsList = state.Labels;
 
+        OutlierSet? outliers = null;
+        if (o.OutliersDirectory is { } outlierFolder)
+        {
+            if (o.Mix!.Problem() is { } problem) throw new ArgumentException(problem);
+            outliers = OutlierSet.Open(outlierFolder, labelsList.Count, dataset.Root);
+            if (resume && (state.OutliersFingerprint != outliers.Fingerprint))
+                throw new InvalidOperationException($"The outlier folder '{outlierFolder}' changed since the run started; refusing to resume.");
+            state = state with { OutliersFingerprint = outliers.Fingerprint, OutlierCount = outliers.Samples.Count };
+            log($"outliers: {outliers.Samples.Count} images from {outliers.Directory}, {o.Mix.OutliersPerBatch} in every batch of {o.BatchSize} " +
+                $"(with {o.Mix.IdPerBatch} ID images); loss: {o.LossDescription()}");
+        }
+        else if (o.Margin is not null) throw new ArgumentException("--energy-margin needs --outliers.");
+
         var train = dataset.LoadSplit(o.TrainSplit, labelsList, o.BadSamples, log);
         if (o.MaxTrainImages > 0 && train.Count > o.MaxTrainImages)
             train = train.OrderBy(s => s.Id, StringComparer.Ordinal).Take(o.MaxTrainImages).ToArray();
         var val = dataset.LoadSplit(o.ValSplit, labelsList, o.BadSamples, log);
         if (train.Count == 0) throw new DatasetException($"Split '{o.TrainSplit}' has no usable images.");
         log($"data: {train.Count} train / {val.Count} val images, {labelsList.Count} labels ({string.Join(", ", labelsList)})");
+        if (o.Mix is { } mix) log($"an epoch: {mix.Batches(train.Count)} batches (every ID training image once, with {mix.OutliersPerBatch} outliers per full batch)");
 
         var network = NetworkFactory.Create(o.BackbonePath, o.SpectralNormOptions, o.ImageSize, o.HeadWidth, labelsList.Count, o.Seed);
         var optimizer = CreateOptimizer(network, o);
@@ -69,11 +86,11 @@ public sealed class Trainer(TrainingOptions options, Action<string> log)
         {
             var clock = Stopwatch.StartNew();
             var order = Shuffle(train, StableHash.DeriveSeed(o.Seed, "train-order", epoch));
-            double trainLoss = await TrainEpochAsync(network, optimizer, loader, order, o, epoch, cancellationToken);
+            var (trainLoss, stats) = await TrainEpochAsync(network, optimizer, loader, order, outliers, o, epoch, cancellationToken);
             double seconds = clock.Elapsed.TotalSeconds;
             var (valLoss, valMap) = val.Count > 0 ? await ValidateAsync(network, loader, val, o, labelsList.Count, cancellationToken) : (double.NaN, double.NaN);
 
-            var record = new EpochRecord(epoch, trainLoss, valLoss, valMap, train.Count / seconds, seconds);
+            var record = new EpochRecord(epoch, trainLoss, valLoss, valMap, (train.Count + (stats?.OutlierImages ?? 0)) / seconds, seconds) { Outliers = stats };
             network.save(RunState.StagedWeights(o.RunDirectory, epoch));
             optimizer.save_state_dict(RunState.StagedOptimizer(o.RunDirectory, epoch));
             bool best = state.BestEpoch == 0 || double.IsNaN(valMap) || valMap > state.History[state.BestEpoch - 1].ValMap;
@@ -83,6 +100,10 @@ public sealed class Trainer(TrainingOptions options, Action<string> log)
             state.PromoteCheckpoint(o.RunDirectory);
             log($"epoch {epoch}/{o.Epochs}: train loss {trainLoss:F4}, val loss {valLoss:F4}, val mAP {valMap:F4}, " +
                 $"{record.ImagesPerSecond:F1} img/s, {seconds:F0}s{(best ? " (best)" : "")}");
+            if (stats is not null)
+                log($"  outliers: {stats.OutlierImages} seen with {stats.IdImages} ID images; BCE {stats.BceLoss:F4}" +
+                    (stats.EnergyMarginLoss is { } margin ? $", energy margin {margin:F4}" : "") +
+                    $"; mean JointEnergy ID {stats.MeanIdEnergy:F3}, outliers {stats.MeanOutlierEnergy:F3}");
         }
         return state;
     }
@@ -94,18 +115,22 @@ public sealed class Trainer(TrainingOptions options, Action<string> log)
             new Adam.ParamGroup(network.Head.parameters(), new Adam.Options { LearningRate = o.HeadLearningRate }),
         ], lr: o.HeadLearningRate);
 
-    private async Task<double> TrainEpochAsync(MultiLabelNetwork network, OptimizerHelper optimizer, BatchLoader loader,
-        IReadOnlyList<VocSample> order, TrainingOptions o, int epoch, CancellationToken cancellationToken)
+    private async Task<(double Loss, OutlierEpochStats? Stats)> TrainEpochAsync(MultiLabelNetwork network, OptimizerHelper optimizer, BatchLoader loader,
+        IReadOnlyList<VocSample> order, OutlierSet? outliers, TrainingOptions o, int epoch, CancellationToken cancellationToken)
     {
         network.train();
-        double lossSum = 0;
-        int seen = 0;
+        double lossSum = 0, bceSum = 0, marginSum = 0, idEnergy = 0, outlierEnergy = 0;
+        int seen = 0, seenOutliers = 0;
         var clock = Stopwatch.StartNew();
-        int batches = (order.Count + o.BatchSize - 1) / o.BatchSize;
-        await WithProgressAsync($"epoch {epoch}/{o.Epochs}", batches, async advance =>
+        int augmentationSeed = StableHash.DeriveSeed(o.Seed, "augmentation", epoch);
+        var plans = outliers is null ? null : o.Mix!.Plan(order, outliers.Samples, o.Seed, epoch);
+        var batches = plans is null
+            ? loader.ReadAsync(order, o.BatchSize, augment: true, seed: augmentationSeed, o.MinCropScale, o.MaxCropScale, cancellationToken)
+            : loader.ReadAsync(plans, augment: true, seed: augmentationSeed, o.MinCropScale, o.MaxCropScale, cancellationToken);
+        int batchCount = plans?.Count ?? (order.Count + o.BatchSize - 1) / o.BatchSize;
+        await WithProgressAsync($"epoch {epoch}/{o.Epochs}", batchCount, async advance =>
         {
-            await foreach (var batch in loader.ReadAsync(order, o.BatchSize, augment: true, seed: StableHash.DeriveSeed(o.Seed, "augmentation", epoch),
-                o.MinCropScale, o.MaxCropScale, cancellationToken))
+            await foreach (var batch in batches)
             {
                 if (batch.Count < 2) { advance(lossSum / Math.Max(1, seen), seen / clock.Elapsed.TotalSeconds); continue; } // BatchNorm needs 2+ samples
                 // grad mode is thread-local in libtorch and awaits hop threads: set it per batch
@@ -113,16 +138,29 @@ public sealed class Trainer(TrainingOptions options, Action<string> log)
                 using var scope = NewDisposeScope();
                 var images = tensor(batch.Images, [batch.Count, 3, o.ImageSize, o.ImageSize]);
                 var targets = tensor(batch.Targets, [batch.Count, network.LabelCount]);
+                var outlierMask = batch.Outlier is { } flags ? tensor(flags) : null;
                 optimizer.zero_grad();
-                var loss = nn.functional.binary_cross_entropy_with_logits(network.forward(images), targets);
-                loss.backward();
+                var loss = OutlierExposureLoss.Compute(network.forward(images), targets, outlierMask, o.Margin);
+                loss.Total.backward();
                 optimizer.step();
-                lossSum += loss.item<float>() * batch.Count;
+                lossSum += loss.Total.item<float>() * batch.Count;
                 seen += batch.Count;
+                if (batch.Outlier is { } rows)
+                {
+                    bceSum += loss.Bce.item<float>() * batch.Count;
+                    if (loss.EnergyMargin is { } margin) marginSum += margin.item<float>() * batch.Count;
+                    var energy = loss.JointEnergy.detach().data<float>().ToArray();
+                    for (int i = 0; i < rows.Length; i++)
+                        if (rows[i]) outlierEnergy += energy[i]; else idEnergy += energy[i];
+                    seenOutliers += batch.OutlierCount;
+                }
                 advance(lossSum / seen, seen / clock.Elapsed.TotalSeconds);
             }
         });
-        return lossSum / Math.Max(1, seen);
+        var stats = outliers is null ? null : new OutlierEpochStats(
+            seen - seenOutliers, seenOutliers, bceSum / Math.Max(1, seen), o.Margin is null ? null : marginSum / Math.Max(1, seen),
+            idEnergy / Math.Max(1, seen - seenOutliers), outlierEnergy / Math.Max(1, seenOutliers));
+        return (lossSum / Math.Max(1, seen), stats);
     }
 
     public static async Task<(double Loss, double Map)> ValidateAsync(MultiLabelNetwork network, BatchLoader loader,

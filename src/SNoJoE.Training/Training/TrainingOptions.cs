@@ -29,6 +29,27 @@ public sealed record TrainingOptions
     public BadSamplePolicy BadSamples { get; init; } = BadSamplePolicy.Skip;
     public double MinCropScale { get; init; } = 0.5;
     public double MaxCropScale { get; init; } = 1.0;
+    /// <summary>Folder of auxiliary outlier images mixed into every batch with all-zero targets (outlier exposure); null = none.</summary>
+    public string? OutliersDirectory { get; init; }
+    /// <summary>Share of each batch that is outliers: round(ratio x batch size) images (see <see cref="OutlierMix"/>).</summary>
+    public double OutlierRatio { get; init; } = 0.25;
+    /// <summary>Energy-margin loss (m_in, m_out) on JointEnergy; null = BCE only. Needs outliers.</summary>
+    public double? EnergyMarginIn { get; init; }
+    public double? EnergyMarginOut { get; init; }
+    public double EnergyWeight { get; init; } = 0.1;
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public OutlierMix? Mix => OutliersDirectory is null ? null : new OutlierMix(BatchSize, OutlierRatio);
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public EnergyMargin? Margin => EnergyMarginIn is { } mIn && EnergyMarginOut is { } mOut ? new EnergyMargin(mIn, mOut, EnergyWeight) : null;
+
+    /// <summary>The loss in words, as recorded in the recipe and the manifest.</summary>
+    public string LossDescription() =>
+        (OutliersDirectory is null ? "mean BCE with logits" : "mean BCE with logits, outliers with all-zero targets")
+        + (Margin is { } m
+            ? FormattableString.Invariant($" + {m.Weight:R} x (mean_ID relu({m.In:R} - E)^2 + mean_outliers relu(E - {m.Out:R})^2), E = JointEnergy")
+            : "");
 
     public SpectralNormOptions SpectralNormOptions => new(SpectralNorm, SnCoefficient) { InitialIterations = SnInitialIterations };
 
@@ -44,10 +65,28 @@ public sealed record TrainingOptions
         ["lrBackbone"] = BackboneLearningRate.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
         ["lrHead"] = HeadLearningRate.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
         ["optimizer"] = "Adam, no weight decay",
-        ["loss"] = "mean BCE with logits",
+        ["loss"] = LossDescription(),
         ["augmentation"] = $"RandomResizedCrop(scale {MinCropScale}-{MaxCropScale}, ratio 3/4-4/3) + horizontal flip",
         ["preprocessing"] = Preprocessing,
         ["maxTrainImages"] = MaxTrainImages.ToString(),
         ["seed"] = Seed.ToString(),
-    };
+    }.WithOutliers(this);
+}
+
+internal static class RecipeExtensions
+{
+    /// <summary>Outlier exposure's entries, only for runs that use it (the recipe of other runs is as it was).</summary>
+    public static SortedDictionary<string, string> WithOutliers(this SortedDictionary<string, string> recipe, TrainingOptions o)
+    {
+        if (o.Mix is not { } mix) return recipe;
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        recipe["outlierRatio"] = o.OutlierRatio.ToString("R", invariant);
+        recipe["outliersPerBatch"] = mix.OutliersPerBatch.ToString(invariant);
+        if (o.Margin is { } m)
+        {
+            recipe["energyMargin"] = FormattableString.Invariant($"{m.In:R},{m.Out:R}");
+            recipe["energyWeight"] = m.Weight.ToString("R", invariant);
+        }
+        return recipe;
+    }
 }

@@ -63,8 +63,9 @@ public sealed partial class ComposeAndGatewayConfigTests
         var batch = (long)limits["MaxBatchBodyBytes"]!;
 
         var sizes = BodySize().Matches(Gateway).Select(m => Bytes(m.Groups["size"].Value)).ToArray();
-        Assert.Equal([perImage, batch], sizes); // the server default, then the /score/batch location
+        Assert.Equal([perImage, batch, batch], sizes); // the server default, then the /score/batch and /v2/ locations
         Assert.Contains("location = /snojoe/score/batch", Gateway);
+        Assert.Contains("location /snojoe/v2/", Gateway);
     }
 
     private static long Bytes(string size) => size[^1] switch

@@ -7,10 +7,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace SNoJoE.Service.Tests.Fixtures;
 
-/// <summary>The real service in a test host, serving the exported model; settings and services can be overridden.</summary>
+/// <summary>
+/// The real service in a test host, serving the exported model; settings and services can be overridden.
+/// <paramref name="hostSettings"/> are seen by Program.cs itself while it registers the services (as environment
+/// variables are); <paramref name="settings"/> only once the app is built.
+/// </summary>
 public sealed class ServiceFactory(
     IReadOnlyDictionary<string, string?>? settings = null,
-    Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
+    Action<IServiceCollection>? services = null,
+    IReadOnlyDictionary<string, string>? hostSettings = null) : WebApplicationFactory<Program>
 {
     public static IReadOnlyDictionary<string, string?> DefaultSettings(string modelPath) => new Dictionary<string, string?>
     {
@@ -23,6 +28,7 @@ public sealed class ServiceFactory(
     {
         var merged = new Dictionary<string, string?>(DefaultSettings(ExportedModel.Shared.OnnxPath));
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) merged[key] = value;
+        foreach (var (key, value) in hostSettings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(merged));
         if (services is not null) builder.ConfigureTestServices(services);
     }

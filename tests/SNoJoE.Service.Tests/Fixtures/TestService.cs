@@ -5,9 +5,12 @@ namespace SNoJoE.Service.Tests.Fixtures;
 /// <summary>The service of this output folder run as its own process (<see cref="ServiceProcess"/>): on the CPU, in Production.</summary>
 public static class TestService
 {
-    public static ServiceProcess Start(params string[] arguments) =>
+    public static ServiceProcess Start(params string[] arguments) => Start(new Dictionary<string, string>(), arguments);
+
+    /// <param name="environment">Environment variables besides ASPNETCORE_ENVIRONMENT=Production.</param>
+    public static ServiceProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
         new(Path.Combine(AppContext.BaseDirectory, "SNoJoE.Service.dll"), ["--Inference:Provider=cpu", .. arguments],
-            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
+            new Dictionary<string, string>(environment) { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
 
     /// <summary>Starts the service and waits until it exits by itself.</summary>
     public static async Task<ProcessRun> RunToExitAsync(params string[] arguments)

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using SNoJoE.Service.Problems;
 using SNoJoE.Service.Tests.Fixtures;
+using SNoJoE.Service.Tests.Tracing;
 
 namespace SNoJoE.Service.Tests.Gateway;
 
@@ -171,6 +172,35 @@ public sealed partial class GatewayTests(GatewayFixture fixture) : IClassFixture
             await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "gateway-swagger-failure.png"), FullPage = true });
             throw;
         }
+    }
+
+    [NginxFact]
+    public async Task The_v2_protocol_is_routed_under_the_prefix_and_the_callers_traceparent_reaches_the_service()
+    {
+        const string client = "127.0.0.11";
+        using var http = fixture.ClientFrom(client);
+        var (traceId, _, traceParent) = TraceParents.For(nameof(The_v2_protocol_is_routed_under_the_prefix_and_the_callers_traceparent_reaches_the_service), 0);
+        var images = new[] { TestImages.Jpeg(71), TestImages.Png(72) };
+        var header = new JsonObject
+        {
+            ["inputs"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "image_bytes", ["shape"] = new JsonArray(images.Length), ["datatype"] = "BYTES",
+                ["parameters"] = new JsonObject { ["binary_data_size"] = OpenInference.V2Client.LengthPrefixed(images).Length },
+            }),
+        };
+        using var request = OpenInference.V2Client.Binary($"snojoe/v2/models/{ExportedModel.Shared.Manifest.Name}/infer", header,
+            OpenInference.V2Client.LengthPrefixed(images)).WithTraceParent(traceParent);
+        var answer = await OpenInference.V2Client.ReadAnswerAsync(await http.SendAsync(request));
+        Assert.Equal([2L, 3L], answer.Outputs["logits"].Shape);
+        Assert.Equal(true, (bool?)JsonNode.Parse(await http.GetStringAsync("snojoe/v2/health/ready"))!["ready"]);
+        await OpenInference.V2Client.ReadErrorAsync(await http.GetAsync("snojoe/v2/models/nothing"), HttpStatusCode.NotFound);
+
+        var logged = await WaitForAsync(() => fixture.Replicas.SelectMany(GatewayFixture.RequestEvents)
+            .Where(e => (string?)e["ClientAddress"] == client && ((string?)e["RequestPath"])?.EndsWith("/infer") == true).ToArray(), found => found.Length > 0);
+        var infer = Assert.Single(logged);
+        Assert.Equal(traceId.ToHexString(), (string?)infer["@tr"]);
+        Assert.Equal("/snojoe", (string?)infer["PathBase"]);
     }
 
     /// <summary>Request events are written as the response completes: poll a moment for them.</summary>

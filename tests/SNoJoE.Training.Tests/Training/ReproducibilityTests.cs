@@ -1,3 +1,6 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SNoJoE.Core.Manifest;
 using SNoJoE.Training.Tests.Cli;
 using SNoJoE.Training.Tests.Fixtures;
 using SNoJoE.Training.Training;
@@ -6,8 +9,9 @@ namespace SNoJoE.Training.Tests.Training;
 
 /// <summary>
 /// Tiny training runs, each in its own process: two with the same seed, one with another seed, one
-/// stopped after its first epoch and resumed, and one killed while it checkpointed its second epoch, then resumed. Every run starts in a fresh process, so anything seeded from
-/// per-process state (string hashes, HashCode) shows up as a difference.
+/// stopped after its first epoch and resumed, and one killed while it checkpointed its second epoch, then resumed; and with
+/// outlier exposure (outliers + energy margin), one uninterrupted run and one stopped after its first epoch and resumed.
+/// Every run starts in a fresh process, so anything seeded from per-process state (string hashes, HashCode) shows up as a difference.
 /// </summary>
 public sealed class ReproducibleRunsFixture : IAsyncLifetime
 {
@@ -21,11 +25,20 @@ public sealed class ReproducibleRunsFixture : IAsyncLifetime
     public string OtherSeed => _folder.Sub("other-seed");
     public string Resumed => _folder.Sub("resumed");
     public string KilledWhileCheckpointing => _folder.Sub("killed");
+    public string Outliers => _folder.Sub("outliers");
+    public string WithOutliers => _folder.Sub("oe");
+    public string WithOutliersResumed => _folder.Sub("oe-resumed");
+
+    /// <summary>Outlier exposure's options: 1 outlier + 3 ID images per batch of 4, plus the energy margin.</summary>
+    public string[] OutlierOptions => ["--outliers", Outliers, "--outlier-ratio", "0.25", "--energy-margin", "6,2", "--energy-weight", "0.05"];
 
     public async Task InitializeAsync()
     {
         var data = TestModels.WriteShapesVoc(_folder.Path, perSplit: 8, seed: 4, size: 48);
+        WriteNoiseImages(Outliers, count: 5, size: 48);
         await Task.WhenAll(
+            TrainAsync(data, WithOutliers, Seed, Epochs, OutlierOptions),
+            TrainAsync(data, WithOutliersResumed, Seed, epochs: 1, OutlierOptions),
             TrainAsync(data, Same1, Seed, Epochs),
             TrainAsync(data, Same2, Seed, Epochs),
             TrainAsync(data, OtherSeed, Seed + 1, Epochs),
@@ -35,6 +48,7 @@ public sealed class ReproducibleRunsFixture : IAsyncLifetime
         File.Copy(RunState.LastWeights(Same1), RunState.StagedWeights(KilledWhileCheckpointing, 2));
         File.Copy(RunState.LastOptimizer(Same1), RunState.StagedOptimizer(KilledWhileCheckpointing, 2));
         await Task.WhenAll(
+            TrainAsync(data, WithOutliersResumed, Seed, Epochs, "--resume"),
             TrainAsync(data, Resumed, Seed, Epochs, "--resume"),
             TrainAsync(data, KilledWhileCheckpointing, Seed, Epochs, "--resume"));
     }
@@ -48,6 +62,21 @@ public sealed class ReproducibleRunsFixture : IAsyncLifetime
             "--lr-backbone", "1e-3", "--lr-head", "1e-2", .. extra,
         ]);
         Assert.True(run.ExitCode == 0, $"train exited with {run.ExitCode}:\n{run.Output}\n{run.Error}");
+    }
+
+    /// <summary>Random-noise JPEGs: images with none of the shapes' labels.</summary>
+    private static void WriteNoiseImages(string folder, int count, int size)
+    {
+        Directory.CreateDirectory(folder);
+        var random = new Random(11);
+        for (int i = 0; i < count; i++)
+        {
+            using var image = new Image<Rgb24>(size, size);
+            for (int y = 0; y < size; y++)
+                for (int x = 0; x < size; x++)
+                    image[x, y] = new Rgb24((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
+            image.SaveAsJpeg(Path.Combine(folder, $"noise_{i}.jpg"));
+        }
     }
 
     public Task DisposeAsync()
@@ -89,6 +118,40 @@ public sealed class ReproducibilityTests(ReproducibleRunsFixture runs) : IClassF
         Assert.Empty(Directory.GetFiles(runs.KilledWhileCheckpointing, "*.staged"));
     }
 
+    [Fact]
+    public void A_run_with_outliers_stopped_after_an_epoch_and_resumed_ends_with_the_bytes_of_an_uninterrupted_one()
+    {
+        foreach (var file in Checkpoints) AssertSameBytes(runs.WithOutliers, runs.WithOutliersResumed, file);
+        Assert.Equal(Metrics(runs.WithOutliers), Metrics(runs.WithOutliersResumed));
+    }
+
+    [Fact]
+    public void Outliers_are_mixed_in_as_planned_and_recorded_in_run_json_and_the_manifest()
+    {
+        var state = RunState.Load(runs.WithOutliers);
+        Assert.Equal(5, state.OutlierCount);
+        Assert.StartsWith("sha256:", state.OutliersFingerprint);
+        // 8 ID training images, batches of 3 ID + round(0.25 x 4) = 1 outlier: 3 batches, the last with 2 ID
+        // images and round(2 x 1 / 3) = 1 outlier, so 3 outliers an epoch
+        Assert.All(state.History, e =>
+        {
+            Assert.Equal((8, 3), (e.Outliers!.IdImages, e.Outliers.OutlierImages));
+            Assert.NotNull(e.Outliers.EnergyMarginLoss);
+            Assert.True(e.Outliers.MeanIdEnergy > 0 && e.Outliers.MeanOutlierEnergy > 0);
+        });
+        Assert.Null(RunState.Load(runs.Same1).History[0].Outliers);
+        Assert.NotEqual(File.ReadAllBytes(RunState.LastWeights(runs.Same1)), File.ReadAllBytes(RunState.LastWeights(runs.WithOutliers)));
+
+        var export = Path.Combine(runs.WithOutliers, "export", "oe.onnx");
+        Directory.CreateDirectory(Path.GetDirectoryName(export)!);
+        RunExporter.Export(runs.WithOutliers, export);
+        var outliers = ManifestStore.LoadForModel(export).Training!.Outliers!;
+        Assert.Equal(("outliers", state.OutliersFingerprint, 5, 0.25, 1), (outliers.Folder, outliers.Fingerprint, outliers.Count, outliers.Ratio, outliers.PerBatch));
+        Assert.Equal((6.0, 2.0, 0.05), (outliers.EnergyMarginIn, outliers.EnergyMarginOut, outliers.EnergyWeight));
+        Assert.Contains("all-zero targets", outliers.Loss);
+        Assert.Contains("relu(6 - E)^2", outliers.Loss);
+    }
+
     private static void AssertSameBytes(string runA, string runB, string file)
     {
         var a = File.ReadAllBytes(Path.Combine(runA, file));
@@ -101,7 +164,7 @@ public sealed class ReproducibilityTests(ReproducibleRunsFixture runs) : IClassF
     {
         var state = RunState.Load(runDirectory);
         Assert.Equal(ReproducibleRunsFixture.Epochs, state.History.Count);
-        return string.Join("\n", state.History.Select(e => $"epoch {e.Epoch}: train {e.TrainLoss:R}, val {e.ValLoss:R}, mAP {e.ValMap:R}"))
+        return string.Join("\n", state.History.Select(e => $"epoch {e.Epoch}: train {e.TrainLoss:R}, val {e.ValLoss:R}, mAP {e.ValMap:R}, outliers {e.Outliers}"))
             + $"\nbest {state.BestEpoch}";
     }
 }
