@@ -8,6 +8,7 @@ root.Subcommands.Add(CalibrateCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(QuantizeCommand.Create());
+root.Subcommands.Add(BakeCommand.Create());
 root.Subcommands.Add(FetchAssetsCommand.Create());
 root.Subcommands.Add(SynthCommand.Create());
 return await root.Parse(args).InvokeAsync();

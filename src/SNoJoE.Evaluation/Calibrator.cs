@@ -1,16 +1,29 @@
 using SNoJoE.Core.Datasets;
 using SNoJoE.Evaluation.Metrics;
 using SNoJoE.Core.Manifest;
+using SNoJoE.Core.Scoring;
 using SNoJoE.Core.Statistics;
 
 namespace SNoJoE.Evaluation;
+
+/// <summary>What calibrate does with the manifest's per-label probability thresholds.</summary>
+public enum LabelThresholdMode
+{
+    /// <summary>Leave them as they are.</summary>
+    Keep,
+    /// <summary>Remove them (0.5 for every label).</summary>
+    None,
+    /// <summary>One F1-optimal threshold per label on the split's annotated images.</summary>
+    F1,
+}
 
 public sealed record CalibrationResult(
     ModelManifest Manifest,
     string ManifestPath,
     double Threshold,
     double ObservedTpr,
-    IReadOnlyList<UnreadableImage> Unreadable)
+    IReadOnlyList<UnreadableImage> Unreadable,
+    IReadOnlyList<string>? LabelsWithoutPositives = null)
 {
     /// <summary>Observed and requested TPR further apart than this: many images share the energy at the threshold.</summary>
     public const double TieTolerance = 0.01;
@@ -27,16 +40,17 @@ public sealed record CalibrationResult(
 
 /// <summary>
 /// Sets the manifest's energy threshold so that a requested fraction of the ID split is judged
-/// in-distribution (joint energy &gt;= threshold). The energies are the graph's own
-/// <c>joint_energy</c> output, the value the service compares, so the threshold and the served
-/// verdict agree bit for bit.
+/// in-distribution (score &gt;= threshold). The scores are the graph's own output the service compares (the
+/// served score of a model made by bake, else <c>joint_energy</c>), so the threshold and the served
+/// verdict agree bit for bit. With <see cref="LabelThresholdMode.F1"/> it also sets one F1-optimal probability
+/// threshold per label on the split's annotated images (labels without a positive there keep 0.5).
 /// </summary>
 public static class Calibrator
 {
     public static readonly IReadOnlyList<(string Key, double Q)> Quantiles = [("p1", 0.01), ("p5", 0.05), ("p50", 0.50), ("p95", 0.95), ("p99", 0.99)];
 
     public static async Task<CalibrationResult> RunAsync(DatasetScorer scorer, VocDataset voc, string split, double tpr,
-        TimeProvider? clock = null, CancellationToken cancellationToken = default)
+        TimeProvider? clock = null, CancellationToken cancellationToken = default, LabelThresholdMode labelThresholds = LabelThresholdMode.Keep)
     {
         if (!(tpr > 0 && tpr <= 1)) throw new ArgumentOutOfRangeException(nameof(tpr), tpr, "--tpr must be in (0, 1].");
         var model = scorer.Model;
@@ -57,10 +71,43 @@ public static class Calibrator
             Date = (clock ?? TimeProvider.System).GetUtcNow(),
             ModelSha256 = model.Sha256,
             Data = voc.Root,
+            Score = model.Manifest.ScoreName,
         };
         var manifest = model.Manifest with { EnergyThreshold = threshold, Calibration = calibration };
+        List<string>? withoutPositives = null;
+        switch (labelThresholds)
+        {
+            case LabelThresholdMode.None:
+                manifest = manifest with { LabelThresholds = null };
+                break;
+            case LabelThresholdMode.Keep:
+                // The manifest's thresholds stay; so does the record of how an earlier calibrate set them.
+                if (model.Manifest.Calibration is { LabelThresholds: { } how } previous && manifest.LabelThresholds is not null)
+                    manifest = manifest with { Calibration = calibration with { LabelThresholds = how, LabelThresholdImages = previous.LabelThresholdImages } };
+                break;
+            case LabelThresholdMode.F1:
+                var annotated = scored.Images.Where(i => images[i.Index].Targets is not null).ToArray();
+                if (annotated.Length == 0) throw new DatasetException($"Split '{split}' has no annotated image to fit label thresholds on.");
+                var labels = model.Manifest.Labels;
+                var fitted = new double[labels.Count];
+                withoutPositives = [];
+                for (int k = 0; k < labels.Count; k++)
+                {
+                    var probabilities = annotated.Select(i => EnergyMath.Sigmoid(i.Logits[k])).ToArray();
+                    var targets = annotated.Select(i => images[i.Index].Targets![k]).ToArray();
+                    var t = LabelDecisions.F1OptimalThreshold(probabilities, targets);
+                    if (t is null) withoutPositives.Add(labels[k]);
+                    fitted[k] = t ?? 0.5;
+                }
+                manifest = manifest with
+                {
+                    LabelThresholds = fitted,
+                    Calibration = calibration with { LabelThresholds = "f1", LabelThresholdImages = annotated.Length },
+                };
+                break;
+        }
         var manifestPath = ManifestStore.ManifestPathFor(model.ModelPath);
         ManifestStore.Save(manifest, manifestPath);
-        return new CalibrationResult(manifest, manifestPath, threshold, EnergyCalibration.FractionAtOrAbove(energies, threshold), scored.Unreadable);
+        return new CalibrationResult(manifest, manifestPath, threshold, EnergyCalibration.FractionAtOrAbove(energies, threshold), scored.Unreadable, withoutPositives);
     }
 }

@@ -32,7 +32,8 @@ public sealed record ModelSection(
     double? EnergyThreshold,
     string? CalibrationSplit,
     double? CalibrationTpr,
-    string SpectralNorm);
+    string SpectralNorm,
+    string? ServedScore = null);
 
 /// <summary>How the numbers were computed: ID positive, FPR at the ROC point whose TPR is nearest <see cref="RecallLevel"/>.</summary>
 public sealed record ProtocolSection(string Positive, double RecallLevel, IReadOnlyList<string> Scores);
@@ -48,12 +49,22 @@ public sealed record IdSection
     [JsonPropertyName("mAP")]
     public required double? MAP { get; init; }
     public required IReadOnlyList<LabelAp> PerLabelAp { get; init; }
-    /// <summary>Fraction of ID images with joint energy &gt;= the manifest's threshold.</summary>
+    /// <summary>Fraction of ID images whose served score (joint energy without one) is &gt;= the manifest's threshold.</summary>
     public required double? TprAtThreshold { get; init; }
     public required UnreadableSection Unreadable { get; init; }
+    /// <summary>Label decisions: per-label and micro/macro F1 at 0.5 and at the manifest's label thresholds; null without annotated images.</summary>
+    public LabelF1Section? LabelF1 { get; init; }
 }
 
 public sealed record LabelAp(string Label, double? Ap, int Positives);
+
+/// <summary>F1 of the label decisions (probability &gt;= threshold) at 0.5 and at the manifest's calibrated per-label thresholds (null when it has none).</summary>
+public sealed record LabelF1Section(
+    string? ThresholdSource,
+    double MicroF1At05, double MacroF1At05, double? MicroF1Calibrated, double? MacroF1Calibrated,
+    IReadOnlyList<LabelF1> PerLabel);
+
+public sealed record LabelF1(string Label, int Positives, double F1At05, double? Threshold, double? F1Calibrated);
 
 public sealed record OodSection
 {
@@ -61,7 +72,7 @@ public sealed record OodSection
     public required string Folder { get; init; }
     /// <summary>Decodable images scored.</summary>
     public required int Images { get; init; }
-    /// <summary>Fraction of this set's images with joint energy &gt;= the threshold (wrongly judged in-distribution).</summary>
+    /// <summary>Fraction of this set's images whose served score (joint energy without one) is &gt;= the threshold (wrongly judged in-distribution).</summary>
     public required double? FprAtThreshold { get; init; }
     /// <summary>Score name -> metrics; empty when the set has no decodable image.</summary>
     public required IReadOnlyDictionary<string, OodMetricSet> Scores { get; init; }

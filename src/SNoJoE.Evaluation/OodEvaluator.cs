@@ -3,6 +3,7 @@ using SNoJoE.Evaluation.Metrics;
 using SNoJoE.Core.Inference;
 using SNoJoE.Core.Scoring;
 using SNoJoE.Evaluation.Detectors;
+using SNoJoE.Evaluation.Reports;
 
 namespace SNoJoE.Evaluation;
 
@@ -52,17 +53,20 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
         var (detectors, detectorSection) = request.Detectors ? await FitDetectorsAsync(request, fit, notes, cancellationToken) : (null, null);
         bool needFeatures = mahalanobis is not null || detectors is not null;
         var scorer = new DatasetScorer(model, scorerOptions with { WithFeatures = needFeatures });
-        var scoreNames = OodScores.LogitScoreNames.Concat(mahalanobis is null ? [] : [OodScores.MahalanobisName])
+        // A model made by bake: its served score (the graph's output, the verdict's score) beside the plain joint energy.
+        var served = model.Manifest.ServedScore is { } servedScore ? ScoreNames.Served(servedScore.Name) : null;
+        var scoreNames = OodScores.LogitScoreNames.Concat(served is null ? [] : [served]).Concat(mahalanobis is null ? [] : [OodScores.MahalanobisName])
             .Concat(detectors?.Names ?? []).ToArray();
+        var verdictScore = served ?? OodScores.JointEnergyName;
 
         var idScored = await ScoreAsync(scorer, $"ID {request.IdSplit}", idImages.Select(i => i.Path).ToArray(), cancellationToken);
         if (idScored.Images.Count == 0)
             throw new DatasetException($"No image of ID split '{request.IdSplit}' could be read ({idScored.Unreadable.Count} unreadable).");
-        var idTable = Table(OodSetSpec.IdSetName, idScored, scoreNames, mahalanobis, detectors);
+        var idTable = Table(OodSetSpec.IdSetName, idScored, scoreNames, mahalanobis, detectors, served);
 
         double? threshold = model.Manifest.EnergyThreshold;
         if (threshold is null) notes.Add("The manifest has no energyThreshold (run calibrate): verdict rates are not reported.");
-        var idEnergies = idTable[OodScores.JointEnergyName];
+        var idEnergies = idTable[verdictScore];
 
         var oodSections = new List<OodSection>();
         var oodTables = new List<ScoreTable>();
@@ -70,7 +74,7 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
         {
             var spec = request.OodSets[s];
             var scored = await ScoreAsync(scorer, $"OOD {spec.Name}", oodFiles[s], cancellationToken);
-            var table = Table(spec.Name, scored, scoreNames, mahalanobis, detectors);
+            var table = Table(spec.Name, scored, scoreNames, mahalanobis, detectors, served);
             oodTables.Add(table);
             if (scored.Unreadable.Count > 0)
                 notes.Add($"OOD set '{spec.Name}': {scored.Unreadable.Count} of {scored.Total} files could not be decoded and were left out.");
@@ -89,7 +93,7 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
                 Name = spec.Name,
                 Folder = Path.GetFullPath(spec.Folder),
                 Images = table.Count,
-                FprAtThreshold = threshold is { } t && table.Count > 0 ? EnergyCalibration.FractionAtOrAbove(table[OodScores.JointEnergyName], t) : null,
+                FprAtThreshold = threshold is { } t && table.Count > 0 ? EnergyCalibration.FractionAtOrAbove(table[verdictScore], t) : null,
                 Scores = metrics,
                 AurocGainVsJointEnergy = gains,
                 Unreadable = UnreadableSection.From(scored.Unreadable),
@@ -103,9 +107,9 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
             Generated = _clock.GetUtcNow(),
             Model = new ModelSection(
                 Path.GetFullPath(model.ModelPath), model.Manifest.Name, model.Sha256, model.Provider, labels, threshold,
-                model.Manifest.Calibration?.Split, model.Manifest.Calibration?.Tpr, model.Manifest.SpectralNorm.Mode),
+                model.Manifest.Calibration?.Split, model.Manifest.Calibration?.Tpr, model.Manifest.SpectralNorm.Mode, model.Manifest.ServedScore?.Name),
             Protocol = new ProtocolSection("id", request.RecallLevel, scoreNames),
-            Id = IdSection(request, idImages, idScored, labels, threshold, idEnergies),
+            Id = IdSection(request, idImages, idScored, labels, threshold, idEnergies, model.Manifest.LabelThresholds),
             Ood = oodSections,
             Mahalanobis = mahalanobisSection,
             Detectors = detectorSection,
@@ -115,17 +119,19 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
     }
 
     private static IdSection IdSection(EvaluationRequest request, IReadOnlyList<IdImage> images, ScoredSet scored,
-        IReadOnlyList<string> labels, double? threshold, double[] idEnergies)
+        IReadOnlyList<string> labels, double? threshold, double[] idEnergies, IReadOnlyList<double>? labelThresholds)
     {
         var annotated = scored.Images.Where(s => images[s.Index].Targets is not null).ToArray();
         double? map = null;
         var perLabel = labels.Select(l => new LabelAp(l, null, 0)).ToArray();
+        LabelF1Section? f1 = null;
         if (annotated.Length > 0)
         {
             var targets = annotated.Select(s => images[s.Index].Targets!).ToArray();
             var (mean, aps) = RankingMetrics.MeanAveragePrecision(annotated.Select(s => s.Logits).ToArray(), targets);
             map = NullIfNaN(mean);
             perLabel = labels.Select((l, k) => new LabelAp(l, NullIfNaN(aps[k]), targets.Count(t => t[k]))).ToArray();
+            f1 = LabelF1(labels, annotated.Select(s => s.Logits.Select(EnergyMath.Sigmoid).ToArray()).ToArray(), targets, labelThresholds);
         }
         return new IdSection
         {
@@ -137,7 +143,19 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
             PerLabelAp = perLabel,
             TprAtThreshold = threshold is { } t ? EnergyCalibration.FractionAtOrAbove(idEnergies, t) : null,
             Unreadable = UnreadableSection.From(scored.Unreadable),
+            LabelF1 = f1,
         };
+    }
+
+    /// <summary>The service's label decisions (sigmoid probability &gt;= threshold) at 0.5 and at the manifest's thresholds.</summary>
+    private static LabelF1Section LabelF1(IReadOnlyList<string> labels, float[][] probabilities, bool[][] targets, IReadOnlyList<double>? calibrated)
+    {
+        var half = LabelDecisions.CountAll(probabilities, targets, labels.Select(_ => 0.5).ToArray());
+        var tuned = calibrated is null ? null : LabelDecisions.CountAll(probabilities, targets, calibrated);
+        return new LabelF1Section(calibrated is null ? null : "manifest labelThresholds",
+            LabelDecisions.MicroF1(half), LabelDecisions.MacroF1(half),
+            tuned is null ? null : LabelDecisions.MicroF1(tuned), tuned is null ? null : LabelDecisions.MacroF1(tuned),
+            labels.Select((l, k) => new LabelF1(l, targets.Count(t => t[k]), half[k].F1, calibrated?[k], tuned?[k].F1)).ToArray());
     }
 
     /// <summary>The fit split's annotated images scored with features, or why there are none.</summary>
@@ -238,10 +256,12 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
         ScoringProgress.RunAsync(description, paths.Count, progress => scorer.ScoreAllAsync(paths, progress, cancellationToken));
 
     /// <remarks>
-    /// joint_energy is the graph's own output (what the service thresholds), not a recomputation
-    /// from the logits, so the verdict rates and the joint_energy metrics use the same numbers.
+    /// The verdict's score is the graph's own output (what the service thresholds), not a recomputation, so the
+    /// verdict rates and its metrics use the same numbers: joint_energy for a plain model; for a model made by bake,
+    /// the served score (<paramref name="served"/>), and joint_energy is then computed from the logits (stable softplus).
     /// </remarks>
-    private static ScoreTable Table(string set, ScoredSet scored, IReadOnlyList<string> scoreNames, MahalanobisDetector? mahalanobis, PostHocDetectors? detectors)
+    private static ScoreTable Table(string set, ScoredSet scored, IReadOnlyList<string> scoreNames, MahalanobisDetector? mahalanobis,
+        PostHocDetectors? detectors, string? served)
     {
         var images = scored.Images;
         var scores = scoreNames.ToDictionary(n => n, _ => new double[images.Count], StringComparer.Ordinal);
@@ -252,7 +272,8 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
             foreach (var name in scoreNames)
                 scores[name][i] = name switch
                 {
-                    OodScores.JointEnergyName => image.JointEnergy,
+                    OodScores.JointEnergyName => served is null ? image.JointEnergy : EnergyMath.JointEnergy(image.Logits),
+                    _ when name == served => image.JointEnergy,
                     OodScores.MahalanobisName => mahalanobis!.Score(image.Features),
                     _ when posthoc is not null && posthoc.TryGetValue(name, out var v) => v,
                     _ => OodScores.Compute(name, image.Logits),

@@ -33,7 +33,7 @@ public sealed class MetricsTests
         Assert.Contains($"snojoe_joint_energy_bucket{{le=\"{ExportedModel.EnergyThreshold.ToString(CultureInfo.InvariantCulture)}\"}}", text);
         Assert.Equal(1, Value(text, "snojoe_ready"));
         var sha = ManifestStore.Sha256OfFile(ExportedModel.Shared.OnnxPath);
-        Assert.Equal(1, Value(text, $"snojoe_model_info{{model=\"{ExportedModel.Shared.Manifest.Name}\",sha256=\"{sha}\",version=\"{ExportedModel.Shared.Manifest.Name}@{sha[..12]}\",provider=\"CPU\"}}"));
+        Assert.Equal(1, Value(text, $"snojoe_model_info{{model=\"{ExportedModel.Shared.Manifest.Name}\",sha256=\"{sha}\",version=\"{ExportedModel.Shared.Manifest.Name}@{sha[..12]}\",provider=\"CPU\",score=\"joint-energy\"}}"));
         Assert.Contains("http_requests_received_total", text);
     }
 

@@ -49,7 +49,7 @@ public sealed class ModelAndHealthTests(DefaultServiceFixture service) : IClassF
             Assert.StartsWith("CUDA not usable, using CPU: ", model.Provider.FallbackReason);
         }
         var metrics = await client.GetStringAsync("/metrics");
-        Assert.Contains($"provider=\"{model.Provider.InUse}\"}} 1", metrics);
+        Assert.Contains($"provider=\"{model.Provider.InUse}\",score=\"joint-energy\"}} 1", metrics);
     }
 
     /// <summary>ONNX Runtime 1.29+ phones home from Linux unless ORT_DISABLE_TELEMETRY=1 is in the native environment.</summary>

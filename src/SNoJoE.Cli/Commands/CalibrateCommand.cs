@@ -5,7 +5,11 @@ using SNoJoE.Evaluation;
 
 namespace SNoJoE.Cli.Commands;
 
-/// <summary><c>calibrate --model MODEL.onnx --data VOC_DIR [--split val] [--tpr 0.95]</c>: sets the manifest's energy threshold.</summary>
+/// <summary>
+/// <c>calibrate --model MODEL.onnx --data VOC_DIR [--split val] [--tpr 0.95] [--label-thresholds keep|none|f1]</c>: sets the
+/// manifest's threshold on the score the verdict is based on (the served score of a baked model, else the joint energy)
+/// and, with <c>f1</c>, one F1-optimal probability threshold per label.
+/// </summary>
 public static class CalibrateCommand
 {
     public static Command Create()
@@ -15,11 +19,17 @@ public static class CalibrateCommand
         var split = new Option<string>("--split") { Description = "The split to calibrate on.", DefaultValueFactory = _ => "val" };
         var tpr = new Option<double>("--tpr") { Description = "Fraction of ID images to keep in-distribution (energy >= threshold).", DefaultValueFactory = _ => 0.95 };
         var batchSize = new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call (float32 outputs may differ in the last bits between batch sizes; the threshold is bit-identical for the same batch size).", DefaultValueFactory = _ => 32 };
+        var labelThresholds = new Option<string>("--label-thresholds")
+        {
+            Description = "Per-label probability thresholds: keep (leave the manifest's), none (0.5 for every label) or f1 (one F1-optimal threshold per label on the split's annotated images).",
+            DefaultValueFactory = _ => "keep",
+        };
+        labelThresholds.AcceptOnlyFromAmong("keep", "none", "f1");
         var provider = ScoringCommandOptions.Provider();
 
         var command = new Command("calibrate", "Score an ID split with the exported model and write the energy threshold that keeps --tpr of it into the manifest.")
         {
-            model, data, split, tpr, batchSize, provider,
+            model, data, split, tpr, batchSize, labelThresholds, provider,
         };
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
@@ -29,15 +39,25 @@ public static class CalibrateCommand
             voc.SplitIds(parse.GetValue(split)!); // a missing split fails before the model is loaded
             using var onnx = ScoringCommandOptions.LoadModel(parse.GetValue(model)!, parse.GetValue(provider)!);
             var scorer = new DatasetScorer(onnx, new DatasetScorerOptions { BatchSize = ScoringCommandOptions.CheckedBatchSize(parse.GetValue(batchSize)) });
-            var result = await Calibrator.RunAsync(scorer, voc, parse.GetValue(split)!, wanted, cancellationToken: cancellationToken);
+            var mode = parse.GetValue(labelThresholds) switch { "none" => LabelThresholdMode.None, "f1" => LabelThresholdMode.F1, _ => LabelThresholdMode.Keep };
+            var result = await Calibrator.RunAsync(scorer, voc, parse.GetValue(split)!, wanted, cancellationToken: cancellationToken, labelThresholds: mode);
 
             var c = result.Manifest.Calibration!;
             foreach (var u in result.Unreadable) Console.Error.WriteLine($"warning: unreadable, left out: {u.Path}: {u.Reason}");
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"energyThreshold = {result.Threshold:R} (split '{c.Split}', {c.Images} images, requested TPR {c.Tpr}, observed {result.ObservedTpr:F4})"));
+                $"energyThreshold = {result.Threshold:R} on score {c.Score} (split '{c.Split}', {c.Images} images, requested TPR {c.Tpr}, observed {result.ObservedTpr:F4})"));
             Console.Out.WriteLine("energy quantiles: " + string.Join(", ",
                 c.EnergyQuantiles.Select(q => string.Create(CultureInfo.InvariantCulture, $"{q.Key} {q.Value:G6}"))));
             if (result.TieWarning is { } tie) Console.Error.WriteLine($"warning: {tie}");
+            if (mode == LabelThresholdMode.F1)
+            {
+                var labels = result.Manifest.Labels;
+                Console.Out.WriteLine($"labelThresholds (F1-optimal on '{c.Split}', {c.LabelThresholdImages} annotated images): " + string.Join(", ",
+                    labels.Select((l, k) => string.Create(CultureInfo.InvariantCulture, $"{l} {result.Manifest.LabelThresholds![k]:0.####}"))));
+                if (result.LabelsWithoutPositives is { Count: > 0 } missing)
+                    Console.Error.WriteLine($"warning: no positive image of {string.Join(", ", missing)} on '{c.Split}': their threshold stays 0.5");
+            }
+            else if (mode == LabelThresholdMode.None) Console.Out.WriteLine("labelThresholds removed: 0.5 for every label");
             Console.Out.WriteLine($"manifest updated: {result.ManifestPath}");
             return 0;
         });

@@ -77,8 +77,11 @@ public static class EvaluateCommand
         foreach (var set in report.Ood)
         {
             var energy = set.Scores.GetValueOrDefault(Core.Scoring.OodScores.JointEnergyName);
+            var served = report.Model.ServedScore is { } name ? set.Scores.GetValueOrDefault(ScoreNames.Served(name)) : null;
             Console.Out.WriteLine(string.Create(inv,
-                $"OOD {set.Name}: {set.Images} images ({set.Unreadable.Count} unreadable), JointEnergy FPR95 {MarkdownReport.Pct(energy?.Fpr95)} AUROC {MarkdownReport.Pct(energy?.Auroc)} AUPR {MarkdownReport.Pct(energy?.Aupr)}, FPR at threshold {MarkdownReport.Pct(set.FprAtThreshold)}"));
+                $"OOD {set.Name}: {set.Images} images ({set.Unreadable.Count} unreadable), JointEnergy FPR95 {MarkdownReport.Pct(energy?.Fpr95)} AUROC {MarkdownReport.Pct(energy?.Auroc)} AUPR {MarkdownReport.Pct(energy?.Aupr)}")
+                + (served is null ? "" : string.Create(inv, $", served {report.Model.ServedScore} FPR95 {MarkdownReport.Pct(served.Fpr95)} AUROC {MarkdownReport.Pct(served.Auroc)} AUPR {MarkdownReport.Pct(served.Aupr)}"))
+                + $", FPR at threshold {MarkdownReport.Pct(set.FprAtThreshold)}");
         }
         foreach (var note in report.Notes) Console.Out.WriteLine($"note: {note}");
     }

@@ -48,6 +48,8 @@ public static class QuantizeCommand
             if (Path.GetFullPath(outPath) == Path.GetFullPath(modelPath)) throw new CliException("--out must not be the float32 model.");
             var source = ManifestStore.LoadForModel(modelPath);
             if (source.Quantization is not null) throw new CliException($"'{modelPath}' is already quantized ({source.Quantization.Method}).");
+            if (source.ServedScore is not null)
+                throw new CliException($"'{modelPath}' carries a baked served score ({source.ServedScore.Name}): quantize its source model ({source.ServedScore.SourceModel}), then bake the int8 model.");
             var voc = VocDataset.Open(parse.GetValue(data)!);
             var ids = voc.SplitIds(parse.GetValue(split)!);
             if (ids.Count == 0) throw new CliException($"Split '{parse.GetValue(split)}' lists no images.");

@@ -84,7 +84,28 @@ public static class ManifestStore
             if (q.SourceModelSha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigitLower))
                 problems.Add("quantization.sourceModelSha256 must be 64 lower-case hex digits");
         }
+        if (m.ServedScore is { } score) problems.AddRange(ValidateServedScore(score, m.Outputs));
+        if (m.Calibration?.Score is { } calibrated && calibrated != m.ScoreName)
+            problems.Add($"the threshold was calibrated on score '{calibrated}' but the model serves '{m.ScoreName}' (run calibrate)");
         return problems;
+    }
+
+    private static IEnumerable<string> ValidateServedScore(ServedScoreInfo s, OutputNames outputs)
+    {
+        if (string.IsNullOrWhiteSpace(s.Name)) yield return "servedScore.name is empty";
+        if (!ServedScoreInfo.Families.Contains(s.Family)) yield return $"servedScore.family '{s.Family}' must be {string.Join(" or ", ServedScoreInfo.Families)}";
+        if (string.IsNullOrWhiteSpace(s.Output)) yield return "servedScore.output is empty";
+        else if (s.Output == outputs.Logits || s.Output == outputs.Features)
+            yield return $"servedScore.output '{s.Output}' must not be the logits or features output";
+        if (s.Layer is not (null or "hidden" or "pooled")) yield return $"servedScore.layer '{s.Layer}' must be hidden, pooled or null";
+        if (s.Parameters is null) yield return "servedScore.parameters is missing";
+        else
+            foreach (var (key, value) in s.Parameters)
+                if (!double.IsFinite(value)) yield return $"servedScore.parameters.{key} must be finite";
+        if (s.FittedOn is { } fit && (fit.Images < 1 || string.IsNullOrWhiteSpace(fit.Split)))
+            yield return "servedScore.fittedOn needs a split and at least 1 image";
+        if (s.SourceModelSha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigitLower))
+            yield return "servedScore.sourceModelSha256 must be 64 lower-case hex digits";
     }
 
     public static string Sha256OfFile(string path)

@@ -24,12 +24,29 @@ public sealed record ModelManifest
     public required InputSpec Input { get; init; }
     public OutputNames Outputs { get; init; } = new();
     public SpectralNormInfo SpectralNorm { get; init; } = new();
-    /// <summary>Joint energy at or above which an image is in-distribution; null until calibrated.</summary>
+    /// <summary>
+    /// The served score (see <see cref="ServedScore"/>; the joint energy when there is none) at or above which an
+    /// image is in-distribution; null until calibrated.
+    /// </summary>
     public double? EnergyThreshold { get; init; }
     public CalibrationInfo? Calibration { get; init; }
     public TrainingSummary? Training { get; init; }
     /// <summary>Set on a model written by <c>snojoe quantize</c>: how it was quantized and from which float32 model. Null for float32 models.</summary>
     public QuantizationInfo? Quantization { get; init; }
+    /// <summary>
+    /// Set on a model written by <c>snojoe bake</c>: the post-hoc score baked into the graph that the verdict is based on.
+    /// Null (and not written): the verdict is based on the graph's plain joint energy.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ServedScoreInfo? ServedScore { get; init; }
+
+    /// <summary>The graph output the verdict thresholds: the served score's, else the joint energy.</summary>
+    [JsonIgnore]
+    public string ScoreOutput => ServedScore?.Output ?? Outputs.JointEnergy;
+
+    /// <summary>The name of the score the verdict is based on ("joint-energy" without a served score).</summary>
+    [JsonIgnore]
+    public string ScoreName => ServedScore?.Name ?? ServedScoreInfo.JointEnergyName;
 }
 
 public sealed record OutputNames
@@ -58,6 +75,15 @@ public sealed record CalibrationInfo
     public required DateTimeOffset Date { get; init; }
     public required string ModelSha256 { get; init; }
     public string? Data { get; init; }
+    /// <summary>The score the threshold and quantiles are of (the served score's name, "joint-energy" without one). Not written when null (older manifests).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Score { get; init; }
+    /// <summary>How <see cref="ModelManifest.LabelThresholds"/> were set: "f1" (F1-optimal per label on this split) or null (not by calibrate). Not written when null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? LabelThresholds { get; init; }
+    /// <summary>Annotated images of the split the label thresholds were fitted on. Not written when null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? LabelThresholdImages { get; init; }
 }
 
 public sealed record TrainingSummary

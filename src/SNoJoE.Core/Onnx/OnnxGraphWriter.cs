@@ -7,9 +7,28 @@ public sealed class OnnxGraphWriter
 {
     public const int OpsetVersion = 17;
 
-    private readonly GraphProto _graph = new() { Name = "snojoe" };
+    private readonly GraphProto _graph;
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private int _counter;
+
+    public OnnxGraphWriter() => _graph = new GraphProto { Name = "snojoe" };
+
+    /// <summary>
+    /// Appends to an existing graph (changed in place): every name already used by its inputs, outputs,
+    /// initializers and nodes is taken, so new nodes and values never collide with them.
+    /// </summary>
+    public OnnxGraphWriter(GraphProto existing)
+    {
+        _graph = existing;
+        foreach (var v in existing.Input) _names.Add(v.Name);
+        foreach (var v in existing.Output) _names.Add(v.Name);
+        foreach (var i in existing.Initializer) _names.Add(i.Name);
+        foreach (var n in existing.Node)
+        {
+            _names.Add(n.Name);
+            foreach (var o in n.Output) _names.Add(o);
+        }
+    }
 
     public string Unique(string hint)
     {
@@ -31,6 +50,14 @@ public sealed class OnnxGraphWriter
     {
         var name = Unique(hint);
         _graph.Initializer.Add(TensorProtos.Int64(name, values, values.Length));
+        return name;
+    }
+
+    /// <summary>Adds a scalar (rank 0) int64 initializer (a Gather index that drops the axis).</summary>
+    public string LongScalar(string hint, long value)
+    {
+        var name = Unique(hint);
+        _graph.Initializer.Add(TensorProtos.Int64(name, [value]));
         return name;
     }
 
@@ -118,6 +145,13 @@ public static class NodeProtoExtensions
     public static NodeProto Float(this NodeProto node, string name, float value)
     {
         node.Attribute.Add(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value });
+        return node;
+    }
+
+    /// <summary>A tensor-valued attribute (ConstantOfShape's value).</summary>
+    public static NodeProto Tensor(this NodeProto node, string name, TensorProto value)
+    {
+        node.Attribute.Add(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Tensor, T = value });
         return node;
     }
 }

@@ -26,10 +26,14 @@ public sealed class ImageScorer(ModelManifest manifest)
 {
     private readonly IReadOnlyList<string> _labels = manifest.Labels;
     private readonly IReadOnlyList<double>? _labelThresholds = manifest.LabelThresholds;
+    private readonly string? _servedScore = manifest.ServedScore?.Name;
 
     public double? EnergyThreshold { get; } = manifest.EnergyThreshold;
 
-    /// <param name="jointEnergy">The energy the graph computed; recomputed from the logits when null.</param>
+    /// <param name="jointEnergy">
+    /// The score the graph computed for the verdict (its served score, else its joint energy); recomputed from the logits
+    /// when null, which only a model without a served score allows (a baked score needs the graph's activations).
+    /// </param>
     public ImageScore Score(ReadOnlySpan<float> logits, float? jointEnergy = null)
     {
         if (logits.Length != _labels.Count)
@@ -43,6 +47,8 @@ public sealed class ImageScorer(ModelManifest manifest)
             if (s.Probability >= (_labelThresholds?[i] ?? 0.5)) present.Add(s);
         }
         present.Sort((a, b) => b.Probability.CompareTo(a.Probability));
+        if (jointEnergy is null && _servedScore is not null)
+            throw new InvalidOperationException($"The model serves {_servedScore}, which only its graph computes: pass the graph's score.");
         float energy = jointEnergy ?? EnergyMath.JointEnergy(logits);
         bool ood = EnergyThreshold is { } t && energy < t;
         return new ImageScore(scores, present, energy, EnergyThreshold, ood);

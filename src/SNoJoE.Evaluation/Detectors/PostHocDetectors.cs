@@ -73,9 +73,7 @@ public sealed class PostHocDetectors
                 var hidden = fitFeatures.Select(f => head.HiddenActivations(f)).ToArray();
                 d.ReactClipHidden = PostHocMath.Percentile(hidden.SelectMany(h => h), d.ReactPercentile);
                 d.ReactClipPooled = PostHocMath.Percentile(fitFeatures.SelectMany(h => h), d.ReactPercentile);
-                var mean = new float[head.Hidden];
-                foreach (var h in hidden) for (int j = 0; j < mean.Length; j++) mean[j] += h[j] / hidden.Length;
-                d._diceW2 = PostHocMath.DiceWeights(head.W2, head.Labels, mean, d.DiceSparsity);
+                d._diceW2 = PostHocMath.DiceWeights(head.W2, head.Labels, PostHocMath.MeanActivation(hidden), d.DiceSparsity);
                 d._bankHidden = hidden.Select(h => PostHocMath.L2Normalize(h)).ToArray();
                 names.AddRange([React, ReactPooled, AshP, AshB, AshS, AshS65, AshSPooled, Dice]);
             }

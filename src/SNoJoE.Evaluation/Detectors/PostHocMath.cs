@@ -74,7 +74,7 @@ public static class PostHocMath
     public static float[] Ash(ReadOnlySpan<float> activations, double prunePercent, AshMode mode)
     {
         int n = activations.Length;
-        int keep = n - (int)Math.Floor(n * prunePercent / 100d);
+        int keep = AshKept(n, prunePercent);
         if (keep < 1 || keep > n) throw new ArgumentOutOfRangeException(nameof(prunePercent), prunePercent, "Prune between 0 and 100 (exclusive of 100).");
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
@@ -115,6 +115,18 @@ public static class PostHocMath
         for (int i = 0; i < masked.Length; i++) masked[i] = contribution[i] > threshold ? weights[i] : 0f;
         return masked;
     }
+
+    /// <summary>The mean of each unit over the rows (float32 sums of value / count, in row order): DICE's ID activation means.</summary>
+    public static float[] MeanActivation(IReadOnlyList<float[]> rows)
+    {
+        if (rows.Count == 0) throw new ArgumentException("No rows.", nameof(rows));
+        var mean = new float[rows[0].Length];
+        foreach (var h in rows) for (int j = 0; j < mean.Length; j++) mean[j] += h[j] / rows.Count;
+        return mean;
+    }
+
+    /// <summary>How many of <paramref name="n"/> activations ASH keeps at <paramref name="prunePercent"/>: n - floor(n · prune / 100).</summary>
+    public static int AshKept(int n, double prunePercent) => n - (int)Math.Floor(n * prunePercent / 100d);
 
     /// <summary>x / ||x||₂ (a zero vector stays zero).</summary>
     public static float[] L2Normalize(ReadOnlySpan<float> x)

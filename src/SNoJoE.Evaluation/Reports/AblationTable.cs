@@ -44,12 +44,14 @@ public static class AblationTable
             md.AppendLine("|---|---|---:|---:|---:|---:|");
             foreach (var score in BaselineScores.Where(s => baseline.Any(r => Metrics(r.Report, setName, s) is not null)))
                 md.AppendLine(Row(ScoreNames.Display(score), baseline, setName, score, withThreshold: false));
+            // The verdict rate at the threshold belongs to the score the verdict is based on: JointEnergy, or a baked served score.
             foreach (var group in groups)
-                md.AppendLine(Row(ScoreNames.Display(OodScores.JointEnergyName), group, setName, OodScores.JointEnergyName, withThreshold: true));
+                md.AppendLine(Row(ScoreNames.Display(OodScores.JointEnergyName), group, setName, OodScores.JointEnergyName,
+                    withThreshold: group.All(r => r.Report.Model.ServedScore is null)));
             // The post-hoc detectors (evaluate's energy_t, ReAct, ASH, DICE, KNN): one row per model that reports them.
             foreach (var score in ScoreNames.InRowOrder(PostHocScores(reports, setName)))
                 foreach (var group in groups.Where(g => g.All(r => Metrics(r.Report, setName, score) is not null)))
-                    md.AppendLine(Row(ScoreNames.Display(score), group, setName, score, withThreshold: false));
+                    md.AppendLine(Row(ScoreNames.Display(score), group, setName, score, withThreshold: ScoreNames.IsServed(score)));
             md.AppendLine();
         }
         md.AppendLine("Numbers x100; FPR95 at the ROC point whose TPR is nearest 0.95, AUPR = AUPR-In (ID positive)." +

@@ -15,6 +15,9 @@ public static class MarkdownReport
         var m = report.Model;
         md.AppendLine($"# OOD evaluation of `{m.Name}`").AppendLine();
         md.AppendLine($"- Model: `{m.Path}` (sha256 `{m.Sha256[..Math.Min(16, m.Sha256.Length)]}…`, {m.Labels.Count} labels, spectral norm `{m.SpectralNorm}`, run on {m.Provider})");
+        md.AppendLine(m.ServedScore is { } served
+            ? $"- Served score (the verdict's): `{served}`, a graph output baked in by `bake`; labels come from the unmodified logits"
+            : "- Served score (the verdict's): joint energy");
         md.AppendLine(m.EnergyThreshold is { } t
             ? $"- Energy threshold: {Number(t, "G9")}" + (m.CalibrationSplit is { } cs ? $" (calibrated on split `{cs}` at TPR {Pct(m.CalibrationTpr)})" : "")
             : "- Energy threshold: none (not calibrated)");
@@ -62,6 +65,19 @@ public static class MarkdownReport
         md.AppendLine("|---|---:|---:|");
         foreach (var label in report.Id.PerLabelAp) md.AppendLine($"| {label.Label} | {Pct(label.Ap)} | {label.Positives} |");
         md.AppendLine();
+
+        if (report.Id.LabelF1 is { } f1)
+        {
+            md.AppendLine("## Label decisions (F1)").AppendLine();
+            md.AppendLine($"A label is present when its probability is at or above the threshold: 0.5, or the manifest's `labelThresholds` "
+                + (f1.ThresholdSource is null ? "(this manifest has none: run `calibrate --label-thresholds f1`)." : "(calibrated).")).AppendLine();
+            md.AppendLine($"Micro F1: **{Pct(f1.MicroF1At05)}** at 0.5, **{Pct(f1.MicroF1Calibrated)}** calibrated; macro F1: **{Pct(f1.MacroF1At05)}** at 0.5, **{Pct(f1.MacroF1Calibrated)}** calibrated.").AppendLine();
+            md.AppendLine("| Label | Positives | F1 at 0.5 | Threshold | F1 calibrated |");
+            md.AppendLine("|---|---:|---:|---:|---:|");
+            foreach (var l in f1.PerLabel)
+                md.AppendLine($"| {l.Label} | {l.Positives} | {Pct(l.F1At05)} | {(l.Threshold is { } th ? Number(th, "0.0000") : "—")} | {Pct(l.F1Calibrated)} |");
+            md.AppendLine();
+        }
 
         md.AppendLine("## Mahalanobis").AppendLine();
         md.AppendLine(report.Mahalanobis.Fitted ? report.Mahalanobis.Note : $"Skipped: {report.Mahalanobis.Note}").AppendLine();

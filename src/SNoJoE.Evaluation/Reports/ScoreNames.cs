@@ -14,8 +14,16 @@ public static class ScoreNames
         PostHocDetectors.AshS, PostHocDetectors.AshS65, PostHocDetectors.AshSPooled, PostHocDetectors.Dice,
     ];
 
+    /// <summary>The report's key of a model's served score (a model made by bake): "served:" and the score's name.</summary>
+    public const string ServedPrefix = "served:";
+
+    public static string Served(string name) => ServedPrefix + name;
+
+    public static bool IsServed(string score) => score.StartsWith(ServedPrefix, StringComparison.Ordinal);
+
     public static string Display(string score) => score switch
     {
+        _ when IsServed(score) => $"Served: {score[ServedPrefix.Length..]} (graph output, the verdict's score)",
         OodScores.MspName => "MSP",
         OodScores.MaxLogitName => "MaxLogit",
         OodScores.MaxProbName => "MaxProb (max sigmoid)",
@@ -28,6 +36,14 @@ public static class ScoreNames
     public static IEnumerable<string> InRowOrder(IEnumerable<string> scores)
     {
         var list = scores.ToList();
-        return list.OrderBy(s => Array.IndexOf(RowOrder, s) is var i && i >= 0 ? i : RowOrder.Length).ThenBy(s => s, StringComparer.Ordinal);
+        return list.OrderBy(Rank).ThenBy(s => s, StringComparer.Ordinal);
+    }
+
+    /// <summary>A served score comes right after JointEnergy, the score it modifies.</summary>
+    private static double Rank(string score)
+    {
+        if (IsServed(score)) return Array.IndexOf(RowOrder, OodScores.JointEnergyName) + 0.5;
+        int i = Array.IndexOf(RowOrder, score);
+        return i >= 0 ? i : RowOrder.Length;
     }
 }

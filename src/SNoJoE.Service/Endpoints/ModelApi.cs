@@ -31,7 +31,7 @@ public static class ModelApi
 /// <param name="Labels">The labels, in the order of the model's outputs.</param>
 /// <param name="LabelThresholds">Per-label probability thresholds; null means 0.5 for every label.</param>
 /// <param name="Input">How an image becomes the input tensor.</param>
-/// <param name="EnergyThreshold">Joint energy below which an image is out-of-distribution.</param>
+/// <param name="EnergyThreshold">The served score's energy below which an image is out-of-distribution.</param>
 /// <param name="ThresholdSource">"manifest", or "configuration" when Model:EnergyThreshold overrides it.</param>
 /// <param name="Calibration">How the threshold was calibrated, when it was.</param>
 /// <param name="SpectralNorm">The spectral normalization the network was trained with.</param>
@@ -41,6 +41,8 @@ public static class ModelApi
 /// <param name="LoadedAt">When this model was loaded and warmed up (at start, or by a reload).</param>
 /// <param name="LastReload">The last reload's outcome (time, path, succeeded or failed and why); null until one was asked for.</param>
 /// <param name="Quantization">For an int8 model made by <c>snojoe quantize</c>: how, and from which float32 model; null for float32 models.</param>
+/// <param name="ServedScore">The score the verdict is based on: "joint-energy" (sum of softplus(logit)), or the score baked into the model by <c>snojoe bake</c>.</param>
+/// <param name="ServedScoreDetails">For a baked score: what it computes, its fitted constants, the ID data they were fitted on, how it was chosen; null for joint-energy.</param>
 public sealed record ModelResponse(
     string Name,
     string Sha256,
@@ -57,7 +59,9 @@ public sealed record ModelResponse(
     string Version,
     DateTimeOffset LoadedAt,
     ModelReloadReport? LastReload,
-    QuantizationInfo? Quantization = null)
+    QuantizationInfo? Quantization = null,
+    string ServedScore = ServedScoreInfo.JointEnergyName,
+    ServedScoreInfo? ServedScoreDetails = null)
 {
     public static ModelResponse From(LoadedModel model, ModelReloadReport? lastReload)
     {
@@ -67,7 +71,7 @@ public sealed record ModelResponse(
             new InputResponse(i.Name, i.Width, i.Height, i.Resize, i.Resampler, i.ChannelOrder, i.Scale, i.Mean, i.Std),
             model.EnergyThreshold, model.ThresholdSource, m.Calibration, m.SpectralNorm, m.Training,
             new ProviderResponse(model.Model.Provider, model.RequestedProvider, model.Model.FallbackReason),
-            model.Version, model.LoadedAt, lastReload, m.Quantization);
+            model.Version, model.LoadedAt, lastReload, m.Quantization, m.ScoreName, m.ServedScore);
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Mvc;
+using SNoJoE.Core.Manifest;
 using SNoJoE.Core.Scoring;
 using SNoJoE.Service.Scoring;
 
@@ -9,11 +10,16 @@ namespace SNoJoE.Service.Endpoints;
 /// <param name="Model">The model that scored it.</param>
 /// <param name="Labels">The labels present (probability at or above the label's threshold, 0.5 by default), most probable first.</param>
 /// <param name="Scores">Every label of the model, in the model's order.</param>
-/// <param name="JointEnergy">Sum over labels of softplus(logit); higher means more in-distribution.</param>
-/// <param name="Threshold">The calibrated energy threshold: below it the image is out-of-distribution.</param>
+/// <param name="JointEnergy">
+/// The energy the verdict is based on (higher means more in-distribution): the sum over labels of softplus(logit) when
+/// <c>servedScore</c> is "joint-energy"; for a model with a baked score, that score as its graph computes it (the joint energy
+/// of rectified, pruned or sparsified activations, or of logits / T times T), from which the per-label energies do not add up.
+/// </param>
+/// <param name="Threshold">The calibrated threshold on that energy: below it the image is out-of-distribution.</param>
 /// <param name="IsOutOfDistribution">jointEnergy &lt; threshold.</param>
 /// <param name="Verdict">"in-distribution" or "out-of-distribution".</param>
 /// <param name="Timings">Where the time went.</param>
+/// <param name="ServedScore">The score the verdict is based on: "joint-energy", or the name of the score baked into the model (e.g. "react-hidden:p90"); GET /model describes it.</param>
 public sealed record ScoreResponse(
     ModelReference Model,
     IReadOnlyList<LabelScoreResponse> Labels,
@@ -22,7 +28,8 @@ public sealed record ScoreResponse(
     double Threshold,
     bool IsOutOfDistribution,
     string Verdict,
-    ScoreTimings Timings)
+    ScoreTimings Timings,
+    string ServedScore = ServedScoreInfo.JointEnergyName)
 {
     public static ScoreResponse From(ScoringResult result)
     {
@@ -35,7 +42,8 @@ public sealed record ScoreResponse(
             result.Model.EnergyThreshold,
             score.IsOutOfDistribution,
             score.Verdict,
-            new ScoreTimings(Milliseconds(result.DecodeTime), Milliseconds(result.QueueTime), Milliseconds(result.InferenceTime)));
+            new ScoreTimings(Milliseconds(result.DecodeTime), Milliseconds(result.QueueTime), Milliseconds(result.InferenceTime)),
+            result.Model.Manifest.ScoreName);
     }
 
     private static double Milliseconds(TimeSpan t) => Math.Round(t.TotalMilliseconds, 3);
@@ -50,7 +58,7 @@ public sealed record ModelReference(string Name, string Sha256, string Version);
 /// <param name="Label">The label's name.</param>
 /// <param name="Logit">The model's raw output for the label.</param>
 /// <param name="Probability">sigmoid(logit).</param>
-/// <param name="Energy">The label's term of the joint energy: softplus(logit).</param>
+/// <param name="Energy">softplus(logit): the label's term of the plain joint energy.</param>
 public sealed record LabelScoreResponse(string Label, float Logit, float Probability, float Energy)
 {
     public static LabelScoreResponse From(LabelScore s) => new(s.Label, s.Logit, s.Probability, s.Energy);

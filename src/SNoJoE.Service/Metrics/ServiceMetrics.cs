@@ -43,8 +43,8 @@ public sealed class ServiceMetrics
             new CounterConfiguration { LabelNames = ["verdict"] });
         Ready = _factory.CreateGauge(Prefix + "ready", "1 when the model is loaded, warmed up and the service accepts images.");
         ModelInfo = _factory.CreateGauge(Prefix + "model_info",
-            "The model being served and the ONNX Runtime execution provider in use (value 1).",
-            new GaugeConfiguration { LabelNames = ["model", "sha256", "version", "provider"] });
+            "The model being served, the ONNX Runtime execution provider in use and the score its verdict is based on (value 1).",
+            new GaugeConfiguration { LabelNames = ["model", "sha256", "version", "provider", "score"] });
         ModelReloads = _factory.CreateCounter(Prefix + "model_reloads_total",
             "Model reloads by trigger (admin, watch, signal) and outcome (succeeded; failed: the previous model still serves).",
             new CounterConfiguration { LabelNames = ["trigger", "outcome"] });
@@ -73,15 +73,15 @@ public sealed class ServiceMetrics
     /// <summary>The model now serving new images. The energy histogram keeps the first model's buckets (Prometheus cannot change them).</summary>
     public void OnModelLoaded(ModelManifest manifest, double threshold, string sha256, string provider, string version)
     {
-        ModelInfo.WithLabels(manifest.Name, sha256, version, provider).Set(1);
+        ModelInfo.WithLabels(manifest.Name, sha256, version, provider, manifest.ScoreName).Set(1);
         JointEnergy ??= _factory.CreateHistogram(Prefix + "joint_energy",
-            "Joint energy (sum of softplus(logit)) of scored images; higher is more in-distribution.",
+            "The energy the verdict is based on (the served score; joint energy = sum of softplus(logit) unless the model has a baked score, see snojoe_model_info's score) of scored images; higher is more in-distribution.",
             new HistogramConfiguration { Buckets = EnergyBuckets(manifest, threshold) });
     }
 
     /// <summary>A reload replaced this model: its info series goes, so only the serving model has one.</summary>
     public void OnModelRetired(ModelManifest manifest, string sha256, string provider, string version) =>
-        ModelInfo.RemoveLabelled(manifest.Name, sha256, version, provider);
+        ModelInfo.RemoveLabelled(manifest.Name, sha256, version, provider, manifest.ScoreName);
 
     public void ObserveScore(ImageScore score)
     {
@@ -89,9 +89,18 @@ public sealed class ServiceMetrics
         JointEnergy?.Observe(score.JointEnergy);
     }
 
-    /// <summary>A linear grid from 0 to twice the larger of the threshold and the calibration's p99, plus those values themselves.</summary>
+    /// <summary>
+    /// A linear grid from 0 to twice the larger of the threshold and the calibration's p99, plus those values themselves;
+    /// for a distance score (KNN: minus a distance, in [-2, 0]) a grid from -2 to 0.
+    /// </summary>
     internal static double[] EnergyBuckets(ModelManifest manifest, double threshold)
     {
+        if (manifest.ServedScore?.Family == ServedScoreInfo.DistanceFamily)
+        {
+            var grid = Enumerable.Range(0, 20).Select(i => Math.Round(-2 + i * 0.1, 3)).Append(threshold)
+                .Concat(manifest.Calibration?.EnergyQuantiles.Values ?? []);
+            return grid.Where(double.IsFinite).Where(e => e < 0).Distinct().Order().ToArray();
+        }
         double p99 = manifest.Calibration?.EnergyQuantiles.GetValueOrDefault("p99") ?? 0;
         double upper = 2 * Math.Max(Math.Max(threshold, p99), manifest.Labels.Count * Math.Log(2));
         var edges = Enumerable.Range(1, 24).Select(i => Math.Round(upper * i / 24, 3)).Append(threshold);

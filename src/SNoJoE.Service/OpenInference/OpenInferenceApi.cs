@@ -81,6 +81,7 @@ public static class OpenInferenceApi
             {
                 ["labels"] = string.Join(",", manifest.Labels),
                 ["served_score"] = ServedScore.OutputName(manifest),
+                ["served_score_name"] = ServedScore.Name(manifest),
                 ["ood_threshold"] = model.EnergyThreshold,
                 ["channel_order"] = input.ChannelOrder,
                 ["resize"] = input.Resize,

@@ -61,6 +61,7 @@ public sealed class OpenInferenceTests(DefaultServiceFixture service) : IClassFi
         Assert.Equal("logits:FP32:[-1,3];joint_energy:FP32:[-1];is_ood:BOOL:[-1]", Tensors(metadata["outputs"]!));
         Assert.Equal(string.Join(",", model.Labels), (string?)metadata["parameters"]!["labels"]);
         Assert.Equal("joint_energy", (string?)metadata["parameters"]!["served_score"]);
+        Assert.Equal("joint-energy", (string?)metadata["parameters"]!["served_score_name"]);
         Assert.Equal(model.EnergyThreshold, (double)metadata["parameters"]!["ood_threshold"]!);
 
         var byVersion = await _client.GetFromJsonAsync<JsonObject>($"/v2/models/{Model}/versions/{Uri.EscapeDataString(model.Version)}");

@@ -58,6 +58,27 @@ public sealed class AblationTableTests
     }
 
     [Fact]
+    public void A_baked_model_gets_its_served_row_and_the_verdict_rate_on_it_not_on_joint_energy()
+    {
+        var plain = Report("conv", 0.91, 0.30, 0.60);
+        var baked = Report("conv", 0.91, 0.30, 0.60) with
+        {
+            Model = plain.Model with { ServedScore = "ash-s-hidden:65" },
+            Ood = [plain.Ood[0] with
+            {
+                FprAtThreshold = 0.15,
+                Scores = new Dictionary<string, OodMetricSet>(plain.Ood[0].Scores) { [ScoreNames.Served("ash-s-hidden:65")] = new(0.25, 0.93, 0.85) },
+            }],
+        };
+        var md = AblationTable.Render([new("plain", plain), new("baked", baked)], "plain");
+
+        Assert.Contains("| JointEnergy | plain | 30.00 | 90.00 | 80.00 | 30.00 |", md);
+        Assert.Contains("| JointEnergy | baked | 30.00 | 90.00 | 80.00 |  |", md);
+        Assert.Contains("| Served: ash-s-hidden:65 (graph output, the verdict's score) | baked | 25.00 | 93.00 | 85.00 | 15.00 |", md);
+        Assert.True(md.IndexOf("| JointEnergy | baked", StringComparison.Ordinal) < md.IndexOf("| Served: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void An_unknown_baseline_name_is_an_error_naming_the_choices()
     {
         var e = Assert.Throws<ArgumentException>(() => AblationTable.Render([new("none", Report("none", 0.9, 0.3, 0.6))], "conv"));

@@ -124,6 +124,15 @@
     return m.sha256 ? `${m.name} @ ${String(m.sha256).slice(0, 12)}` : m.name;
   }
 
+  // The energy the verdict is based on, in words: the joint energy, or a score baked into the model (its name).
+  function energyName(servedScore) {
+    return !servedScore || servedScore === 'joint-energy' ? 'joint energy' : `energy (${servedScore})`;
+  }
+
+  function capitalised(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+
   function describeModel(m) {
     const row = (term, ...value) => [h('dt', { text: term }), h('dd', {}, ...value)];
     const sn = m.spectralNorm || {};
@@ -135,7 +144,8 @@
       row('Name', h('span', { 'data-field': 'name', text: m.name })),
       row('Version', h('code', { 'data-field': 'version', text: modelVersion(m) })),
       row('Spectral norm', h('span', { 'data-field': 'spectral-norm', text: sn.mode ? `${sn.mode}${sn.coefficient ? ` (c = ${sn.coefficient})` : ''}` : 'unknown' })),
-      row('Served score', h('span', { 'data-field': 'served-score', text: m.servedScore || 'joint energy' })),
+      row('Served score', h('span', { 'data-field': 'served-score', text: !m.servedScore || m.servedScore === 'joint-energy' ? 'joint energy' : m.servedScore }),
+        m.servedScoreDetails ? h('span', { class: 'muted', 'data-field': 'served-score-details', text: ` — ${m.servedScoreDetails.description}` }) : null),
       row('Energy threshold', h('span', { 'data-field': 'threshold', text: `${fixed(m.energyThreshold, 4)} (${m.thresholdSource || 'manifest'})` }),
         calibration ? h('span', { class: 'muted', text: ` keeps ${percent(calibration.tpr)} of ${calibration.images} ${calibration.split} images` }) : null),
       row('Provider', h('span', { 'data-field': 'provider', text: `${provider.inUse || '?'} (requested ${provider.requested || '?'})${provider.fallbackReason ? `: ${provider.fallbackReason}` : ''}` })),
@@ -279,8 +289,8 @@
       h('span', { class: 'verdict-icon', 'aria-hidden': 'true', text: ood ? '⚠' : '✓' }),
       h('strong', { class: 'verdict-text', text: r.verdict || (ood ? 'out-of-distribution' : 'in-distribution') }),
       h('span', { class: 'verdict-why', text: ood
-        ? ` — joint energy ${fixed(r.jointEnergy)} is below the threshold ${fixed(r.threshold)}: the model has not seen images like this; its labels are not to be trusted.`
-        : ` — joint energy ${fixed(r.jointEnergy)} is at or above the threshold ${fixed(r.threshold)}.` }));
+        ? ` — ${energyName(r.servedScore)} ${fixed(r.jointEnergy)} is below the threshold ${fixed(r.threshold)}: the model has not seen images like this; its labels are not to be trusted.`
+        : ` — ${energyName(r.servedScore)} ${fixed(r.jointEnergy)} is at or above the threshold ${fixed(r.threshold)}.` }));
 
     const summary = h('p', { class: 'summary' },
       'Top label: ', h('strong', { class: 'top-label', text: top ? top.label : '—' }),
@@ -334,7 +344,7 @@
     const energy = r.jointEnergy;
     const threshold = r.threshold;
     if (!points) {
-      return h('p', { class: 'energy-text', text: `Joint energy ${fixed(energy)}; threshold ${fixed(threshold)}. (The model's manifest holds no calibration quantiles to compare with.)` });
+      return h('p', { class: 'energy-text', text: `${capitalised(energyName(r.servedScore))} ${fixed(energy)}; threshold ${fixed(threshold)}. (The model's manifest holds no calibration quantiles to compare with.)` });
     }
     const values = [...points.map((x) => x.e), energy, threshold];
     let lo = Math.min(...values);
@@ -345,7 +355,7 @@
     const W = 600;
     const x = (e) => ((e - lo) / (hi - lo)) * W;
     const [p1, p5, p50, p95, p99] = points.map((p) => x(p.e));
-    const description = `Joint energy ${fixed(energy)}, ${percentile(points, energy)} of the calibration images (${model.calibration.split}, in-distribution); `
+    const description = `${capitalised(energyName(r.servedScore))} ${fixed(energy)}, ${percentile(points, energy)} of the calibration images (${model.calibration.split}, in-distribution); `
       + `their middle 90% lies between ${fixed(points[1].e)} and ${fixed(points[3].e)}, median ${fixed(points[2].e)}; threshold ${fixed(threshold)}.`;
     const figure = svg('svg', { class: 'strip', viewBox: `0 0 ${W} 64`, preserveAspectRatio: 'none', role: 'img', 'aria-label': description },
       svg('line', { class: 'strip-whisker', x1: p1, x2: p99, y1: 30, y2: 30 }),
@@ -362,7 +372,7 @@
       h('span', { class: 'key key-energy', 'aria-hidden': 'true' }), ' this image');
     return h('figure', { class: 'energy' },
       h('figcaption', { class: 'energy-text', text: description }),
-      h('div', { class: 'strip-scale' }, h('span', { text: fixed(lo, 1) }), h('span', { text: 'joint energy (higher: more in-distribution)' }), h('span', { text: fixed(hi, 1) })),
+      h('div', { class: 'strip-scale' }, h('span', { text: fixed(lo, 1) }), h('span', { text: `${energyName(r.servedScore)} (higher: more in-distribution)` }), h('span', { text: fixed(hi, 1) })),
       figure, legend);
   }
 
