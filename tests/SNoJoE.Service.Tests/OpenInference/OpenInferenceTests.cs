@@ -228,7 +228,7 @@ public sealed class OpenInferenceTests(DefaultServiceFixture service) : IClassFi
 
     private async Task AssertMatchesScoreAsync(V2Answer answer, byte[][] images) => await AssertMatchesScoreAsync(_client, answer, images, 3);
 
-    public static async Task AssertMatchesScoreAsync(HttpClient client, V2Answer answer, byte[][] images, int labels)
+    internal static async Task AssertMatchesScoreAsync(HttpClient client, V2Answer answer, byte[][] images, int labels)
     {
         var logits = answer.Outputs["logits"];
         var energy = answer.Outputs["joint_energy"];
