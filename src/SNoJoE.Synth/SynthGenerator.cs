@@ -98,7 +98,7 @@ public sealed class SynthGenerator(SynthOptions options, ISynthProgress? progres
         if (Selected(AuxFolder) && options.AuxOutliers > 0)
         {
             if (assets.AuxMissing.Count > 0)
-                progress?.Info($"warning: aux-outliers: {assets.AuxMissing.Count} of the table's emoji are not in the asset folder, left out: {string.Join(", ", assets.AuxMissing)}");
+                progress?.Info($"aux-outliers: {assets.AuxMissing.Count} of the table's emoji left out (missing from the asset folder, or a kind of object ood-objects draws): {string.Join(", ", assets.AuxMissing)}");
             if (assets.Aux.Count == 0)
                 throw new SynthException($"{options.AssetsDirectory} holds none of the aux-outlier emoji: make the asset folder again with this version of fetch-assets.");
         }

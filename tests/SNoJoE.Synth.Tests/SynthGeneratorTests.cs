@@ -257,6 +257,7 @@ public sealed class SynthGeneratorTests : IClassFixture<SynthGeneratorTests.Gene
         Assert.Empty(library.Aux.Stamps);
         Assert.All(library.Aux.Emoji, s => Assert.Contains(s.Key["emoji/".Length..], auxFiles));
         Assert.Empty(library.Aux.All.Select(s => s.Key).Intersect(library.Ood.All.Select(s => s.Key)));
+        Assert.DoesNotContain(library.Aux.All, a => library.Ood.All.Any(o => ObjectKinds.Same(a.Label, o.Label)));
         Assert.Empty(library.Aux.All.Select(s => s.Key).Intersect(library.Voc.Values.SelectMany(p => p.All).Select(s => s.Key)));
 
         // The generated data: the objects named in aux-outliers.tsv are none of ood-objects.tsv's and no VOC class;

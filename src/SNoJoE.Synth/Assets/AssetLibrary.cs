@@ -45,7 +45,7 @@ public sealed class AssetLibrary : IDisposable
     public SpritePool Ood { get; }
     /// <summary>The aux-outlier emoji found in the asset folder (empty for a folder fetched before they existed).</summary>
     public SpritePool Aux { get; }
-    /// <summary>The aux-outlier emoji of the table that the asset folder lacks (or that are fully transparent), as "file (name)".</summary>
+    /// <summary>The aux-outlier emoji of the table left out, as "file (name, why)": the asset folder lacks them, they are fully transparent, or ood-objects draws their kind of object.</summary>
     public IReadOnlyList<string> AuxMissing { get; }
     public IReadOnlyList<Picture> Backgrounds { get; }
     public IReadOnlyList<Picture> Textures { get; }
@@ -135,7 +135,16 @@ public sealed class AssetLibrary : IDisposable
         if (ood.Count == 0) throw new SynthException($"No non-VOC object picture in {layout.Root}.");
 
         auxMissing.AddRange(auxSpecs.Where((_, i) => auxSprites[i] is null).Select(e => $"{e.File} ({e.Name}, fully transparent)"));
-        var aux = Pool(auxSprites.OfType<Sprite>());
+        // An aux emoji of a kind of object that ood-objects draws (a frog emoji beside a frog stamp) is left out.
+        var oodKinds = ood.All.Select(s => s.Label).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var auxKept = new List<Sprite>();
+        foreach (var sprite in auxSprites.OfType<Sprite>())
+        {
+            var clash = oodKinds.FirstOrDefault(kind => ObjectKinds.Same(sprite.Label, kind));
+            if (clash is null) auxKept.Add(sprite);
+            else auxMissing.Add($"{sprite.Key["emoji/".Length..]} ({sprite.Label}, the kind of object of ood-objects' '{clash}')");
+        }
+        var aux = Pool(auxKept);
 
         var digest = Digest(allKeys, hashes, 0, mainKeys.Length);
         var auxDigest = Digest(allKeys, hashes, mainKeys.Length, allKeys.Length);
