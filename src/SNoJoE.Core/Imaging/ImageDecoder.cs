@@ -35,11 +35,15 @@ public sealed class ImageDecoder
             MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
             {
                 AllocationLimitMegabytes = Limits.AllocationLimitMegabytes,
+                MaximumPoolSizeMegabytes = Limits.PoolMegabytes,
             }),
         };
     }
 
     public ImageLimits Limits { get; }
+
+    /// <summary>Frees the decode buffers ImageSharp keeps pooled (buffers in use are freed when returned).</summary>
+    public void ReleaseRetainedResources() => _configuration.MemoryAllocator.ReleaseRetainedResources();
 
     /// <summary>The ImageSharp configuration with only the accepted decoders (for encoders in tools and tests).</summary>
     public Configuration Configuration => _configuration;

@@ -12,6 +12,7 @@ public static class OptionsSetup
         Add<BatchingOptions, BatchingOptionsValidator>(services, configuration, BatchingOptions.Section);
         Add<LimitsOptions, LimitsOptionsValidator>(services, configuration, LimitsOptions.Section);
         Add<AdminOptions, AdminOptionsValidator>(services, configuration, AdminOptions.Section);
+        Add<MemoryOptions, MemoryOptionsValidator>(services, configuration, MemoryOptions.Section);
         Add<UserInterface.UiOptions, UserInterface.UiOptionsValidator>(services, configuration, UserInterface.UiOptions.Section);
         return services;
     }
