@@ -19,7 +19,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddServiceLogging();
 builder.Services.AddServiceOptions(builder.Configuration);
-builder.Services.AddServiceMemory(builder.Configuration);
+builder.Services.AddServiceMemory();
 builder.Services.AddServiceForwarding(builder.Configuration);
 builder.Services.AddServiceMetrics();
 builder.Services.AddInference();

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using SNoJoE.Service.Tests.BundledModel;
+using SNoJoE.Service.Tests.Fixtures;
+using Xunit.Abstractions;
+
+namespace SNoJoE.Service.Tests.Reliability;
+
+/// <summary>
+/// The real service process on the bundled model, with its default memory settings, under a few thousand mutated
+/// uploads from 8 clients (the fuzz tests' mutator over small and photo-sized files, raw and multipart; every 40th a
+/// small JPEG whose header claims 1.4-6.8 megapixels, decoded leniently at that size): its resident memory (VmRSS) stays
+/// under the budget it states, and after the warm-up it does not creep. The benchmark's hostile soak runs the same at
+/// length (README, "Memory").
+/// </summary>
+public sealed class MemoryBoundTests(ITestOutputHelper output)
+{
+    private const int Clients = 8;
+    private const int WarmupUploads = 600;
+    private const int Uploads = 2400;
+    /// <summary>The bound after 100,000 uploads; a run this short must meet it too.</summary>
+    private const double GrowthBound = 0.10;
+
+    [Fact]
+    public async Task Thousands_of_hostile_uploads_keep_RSS_under_the_stated_budget_and_it_does_not_creep_after_the_warm_up()
+    {
+        await using var service = TestService.Start($"--Model:Path={BundledModelServiceFixture.ModelPath}", "--Limits:MaxConcurrentDecodes=2");
+        var address = await service.WaitUntilListeningAsync();
+        using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
+        await ServiceFactory.WaitUntilReadyAsync(client);
+
+        long budget = (long)MetricValue(await client.GetStringAsync("/metrics"), "snojoe_memory_budget_bytes");
+        Assert.Contains("Memory budget", service.Output); // logged at start, with its parts
+        long atRest = ResidentBytes(service.ProcessId);
+
+        var mutator = new Mutator(seed: 18_200, [.. Mutator.Seeds, .. PhotoSized(), .. PhotoSized()]);
+        var statuses = new ConcurrentDictionary<int, int>();
+        var samples = new ConcurrentBag<(int Done, long Rss)>();
+        long baseline = 0;
+        int next = -1, done = 0;
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
+        {
+            while (true)
+            {
+                int i = Interlocked.Increment(ref next);
+                if (i >= WarmupUploads + Uploads) return;
+                byte[] body;
+                if (i % 40 == 39) body = ClaimingLarge(i);
+                else lock (mutator) body = mutator.Next();
+                using var response = await client.PostAsync("/score", Content(i, body));
+                statuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
+                int finished = Interlocked.Increment(ref done);
+                if (finished == WarmupUploads) Interlocked.Exchange(ref baseline, ResidentBytes(service.ProcessId));
+                if (finished % 100 == 0) samples.Add((finished, ResidentBytes(service.ProcessId)));
+            }
+        })));
+        long final = ResidentBytes(service.ProcessId), peak = PeakResidentBytes(service.ProcessId);
+        var measured = samples.Where(s => s.Done >= WarmupUploads).Select(s => s.Rss).Append(final).ToArray();
+
+        output.WriteLine($"{WarmupUploads} + {Uploads} uploads: " + string.Join(", ", statuses.OrderBy(p => p.Key).Select(p => $"{p.Key} x{p.Value}")));
+        output.WriteLine($"VmRSS at rest {Mib(atRest)}, after the warm-up {Mib(baseline)}, at the end {Mib(final)} (growth {(double)final / baseline - 1:P1}), "
+            + $"largest sample {Mib(measured.Max())}, VmHWM {Mib(peak)}; stated budget {Mib(budget)}");
+        output.WriteLine("samples: " + string.Join(" ", samples.OrderBy(s => s.Done).Select(s => $"{s.Done}:{s.Rss >> 20}")));
+
+        Assert.All(statuses.Keys, s => Assert.Contains(s, new[] { 200, 400, 413, 415, 422 }));
+        Assert.True(statuses.GetValueOrDefault(200) > Uploads / 5, "too few uploads were scored for the run to exercise the model");
+        Assert.True(peak <= budget, $"VmHWM {Mib(peak)} is over the stated budget {Mib(budget)}");
+        Assert.True(final <= baseline * (1 + GrowthBound), $"RSS grew from {Mib(baseline)} after the warm-up to {Mib(final)} (bound {GrowthBound:P0})");
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+        using (var scored = await client.PostRawAsync(TestImages.Jpeg(3), "image/jpeg")) await scored.ReadScoreAsync();
+    }
+
+    /// <summary>Photo-sized files, which mostly still decode when mutated: about half the uploads are scored.</summary>
+    private static byte[][] PhotoSized() =>
+        [TestImages.Jpeg(31, 500, 375), TestImages.Jpeg(32, 375, 500), TestImages.Png(33, 320, 240)];
+
+    /// <summary>A 64x48 JPEG whose frame header claims 1200-2600 x 1200-2600 pixels: its garbage decodes at that size.</summary>
+    private static byte[] ClaimingLarge(int i) =>
+        HostileCorpus.JpegClaiming(TestImages.Jpeg(i, 64, 48), 1200 + i * 37 % 1400, 1200 + i * 53 % 1400);
+
+    private static readonly string[] RawTypes = ["image/jpeg", "image/png", "image/webp", "image/bmp"];
+
+    private static HttpContent Content(int i, byte[] body) => i % 3 == 2
+        ? ServiceHttp.Multipart(("image", body, $"upload-{i}.bin"))
+        : new ByteArrayContent(body) { Headers = { ContentType = MediaTypeHeaderValue.Parse(RawTypes[i % RawTypes.Length]) } };
+
+    private static double MetricValue(string metrics, string name) =>
+        double.Parse(metrics.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal)).Split(' ')[1],
+            System.Globalization.CultureInfo.InvariantCulture);
+
+    private static long ResidentBytes(int pid) => StatusKilobytes(pid, "VmRSS:") * 1024;
+    private static long PeakResidentBytes(int pid) => StatusKilobytes(pid, "VmHWM:") * 1024;
+
+    private static long StatusKilobytes(int pid, string field)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+    }
+
+    private static string Mib(long bytes) => $"{bytes / (1024.0 * 1024):0.0} MiB";
+}
