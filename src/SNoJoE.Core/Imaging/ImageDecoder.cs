@@ -90,6 +90,12 @@ public sealed class ImageDecoder
         {
             throw new ImageDecodeException(ImageDecodeError.Corrupt, $"The {format.Name} data is corrupt or truncated: {e.Message}", e);
         }
+        // ImageSharp 2.1's lossless WebP decoder sizes its Huffman tables from the data: 136 corrupt bytes can ask for a
+        // 1.3 GB array, which fails under a container's heap limit (the GC's is 75% of the memory limit).
+        catch (OutOfMemoryException e)
+        {
+            throw new ImageDecodeException(ImageDecodeError.Corrupt, $"The {format.Name} data asks for more memory than decoding an image may take: it is corrupt.", e);
+        }
         try
         {
             image.Mutate(x => x.AutoOrient());

@@ -86,6 +86,38 @@ public sealed class MemoryBoundTests(ITestOutputHelper output)
     /// <summary>Longer than one trim interval (Memory:TrimIntervalSeconds, 30 s).</summary>
     private static readonly TimeSpan IdleWait = TimeSpan.FromSeconds(40);
 
+    /// <summary>
+    /// Upload 63,346 of the benchmark's hostile soak: a 136-byte lossless WebP (a mutation of the fuzz tests' WebP) whose
+    /// Huffman tables ask ImageSharp 2.1 for a 1.3 GB array. Outside a container that allocation succeeds (untouched) and
+    /// the decode fails as corrupt; under a container's memory limit the GC's heap limit (75% of it) refuses it, and the
+    /// OutOfMemoryException was a 500 (found by the 100,000-upload soak in a 1600 MiB cgroup).
+    /// </summary>
+    public static readonly byte[] HuffmanBomb = Convert.FromHexString(
+        "5249464666000000574542505650384C590000002F5FC01100172010489812D99F64168140E24F13C8380B880513"
+        + "7F8EDD31A4363093DEDEA5D72FF79BFCDE4665FAA0441D4C1E06718AC2411900FF714F0CD44492140D9F044CE067"
+        + "FD10A382F894F2470411FD279AB689ACDCBE3093DEDEA5D72FF79BFCDE4665FAA0441D4C1E06718AC2411900");
+
+    [Fact]
+    public async Task A_WebP_asking_for_more_than_the_heap_limit_is_a_400_and_the_service_keeps_serving()
+    {
+        Assert.Equal(136, HuffmanBomb.Length);
+        // A heap limit of 768 MiB: what the runtime sets by itself in a container limited to 1 GiB.
+        await using var service = new ServiceProcess(Path.Combine(AppContext.BaseDirectory, "SNoJoE.Service.dll"),
+            ["--Inference:Provider=cpu", $"--Model:Path={ExportedModel.Shared.OnnxPath}"],
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["DOTNET_GCHeapHardLimit"] = "0x30000000" });
+        var address = await service.WaitUntilListeningAsync();
+        using var client = new HttpClient { BaseAddress = address };
+        await ServiceFactory.WaitUntilReadyAsync(client);
+
+        using (var response = await client.PostRawAsync(HuffmanBomb, "image/webp"))
+        {
+            var problem = await response.AssertProblemAsync(SNoJoE.Service.Problems.ProblemTypes.UndecodableImage);
+            Assert.Contains("asks for more memory than decoding an image may take", problem.Detail);
+        }
+        using (var scored = await client.PostRawAsync(TestImages.WebP(9), "image/webp")) await scored.ReadScoreAsync();
+        Assert.DoesNotContain("OutOfMemoryException", service.Output.Replace("asks for more memory", ""));
+    }
+
     /// <summary>Photo-sized files, which mostly still decode when mutated: about half the uploads are scored.</summary>
     private static byte[][] PhotoSized() =>
         [TestImages.Jpeg(31, 500, 375), TestImages.Jpeg(32, 375, 500), TestImages.Png(33, 320, 240)];
