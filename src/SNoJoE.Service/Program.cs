@@ -5,6 +5,7 @@ using SNoJoE.Service.Forwarding;
 using SNoJoE.Service.Health;
 using SNoJoE.Service.Inference;
 using SNoJoE.Service.Logging;
+using SNoJoE.Service.Memory;
 using SNoJoE.Service.Metrics;
 using SNoJoE.Service.OpenApi;
 using SNoJoE.Service.OpenInference;
@@ -20,6 +21,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddServiceLogging();
 builder.Services.AddServiceOptions(builder.Configuration);
+builder.Services.AddServiceMemory();
 builder.Services.AddServiceForwarding(builder.Configuration);
 builder.Services.AddServiceMetrics();
 builder.Services.AddServiceTracing(builder.Configuration);

@@ -71,14 +71,28 @@ public sealed class EndToEndTests : IDisposable
         // The ratios are the int8 figures over the main model's, as printed (checked, not assumed, from the same report).
         Assert.Equal((double)int8["ort"]![0]!["imagesPerSecond"]! / (double)ort[0]!["imagesPerSecond"]!, (double)int8["ortRatioAtBatch1"]!, 6);
 
+        // --quick runs the hostile soak too: 300 mutated uploads after 50, on a fresh service.
+        var hostile = report["hostileSoak"]!;
+        Assert.Equal(300, (int)hostile["uploads"]!);
+        Assert.Equal(50, (int)hostile["warmupUploads"]!);
+        Assert.Equal(8, (int)hostile["concurrency"]!);
+        Positive(hostile, "baselineRssBytes", "finalRssBytes", "maxRssBytes", "peakRssBytes", "budgetBytes", "uploadsPerSecond");
+        var answered = hostile["statuses"]!.AsObject().Sum(p => (int)p.Value!);
+        Assert.Equal(350, answered);
+        Assert.True((int)hostile["statuses"]!["200"]! > 0 && (int)hostile["statuses"]!["400"]! > 0, "mutated uploads are scored and refused");
+        Assert.Equal(0, (int)hostile["serverErrors"]!);
+        Assert.True((bool)hostile["readyAfter"]!);
+        Assert.True(hostile["samples"]!.AsArray().Count >= 2);
+        Assert.True((long)hostile["peakRssBytes"]! < (long)hostile["budgetBytes"]!, "the service's stated budget holds");
+
         var targets = report["targets"]!.AsArray();
-        Assert.Equal(7, targets.Count); // five for the service, two for int8
+        Assert.Equal(11, targets.Count); // five for the service, two for int8, four for the hostile soak
         Assert.All(targets, t =>
         {
             Assert.False(string.IsNullOrEmpty((string?)t!["name"]));
             Assert.Contains(t["pass"]!.GetValueKind(), new[] { JsonValueKind.True, JsonValueKind.False });
         });
-        foreach (var line in new[] { "ONNX Runtime in-process", "Decode + preprocess", "In-process pipeline", "Service over HTTP", "Service memory", "INT8 model", "Ratios", "Targets" })
+        foreach (var line in new[] { "ONNX Runtime in-process", "Decode + preprocess", "In-process pipeline", "Service over HTTP", "Service memory", "Hostile soak", "INT8 model", "Ratios", "Targets" })
             Assert.Contains(line, run.Stdout);
         Assert.Matches("(PASS|FAIL)", run.Stdout);
     }
@@ -123,6 +137,10 @@ public sealed class EndToEndTests : IDisposable
     [InlineData("--model", "/nonexistent/model.onnx")]
     [InlineData("--int8-model", "/nonexistent/model.int8.onnx")]
     [InlineData("--no-such-option")]
+    [InlineData("--hostile-soak", "-3")]
+    [InlineData("--hostile-soak-only", "--hostile-soak", "0")]
+    [InlineData("--service-env", "NOEQUALS")]
+    [InlineData("--service-dll", "/nonexistent/SNoJoE.Service.dll")]
     public async Task Bad_input_is_one_line_on_stderr_and_a_failure_exit(params string[] arguments)
     {
         var run = await BenchmarkProcess.RunAsync(TimeSpan.FromSeconds(60), [.. arguments, "--out", _folder.Sub("never.json")]);

@@ -56,6 +56,38 @@ public class VerdictTests
     }
 
     [Fact]
+    public void Hostile_soak_growth_is_from_the_sample_after_the_warm_up_and_5xx_and_transport_failures_count_apart()
+    {
+        var settings = new HostileSoakSettings(8, WarmupUploads: 2000, Uploads: 100_000, TimeSpan.FromSeconds(5), TimeSpan.Zero);
+        HostileSample baseline = new(20, 2000, 400, null), final = new(900, 102_000, 436, 40);
+        HostileSample[] samples = [new(0, 0, 300, 30), new(10, 900, 380, 35), baseline, new(400, 50_000, 460, 50), final, new(960, 102_000, 420, 30)];
+        var statuses = new Dictionary<string, int> { ["200"] = 50_000, ["400"] = 51_000, ["422"] = 990, ["503"] = 7, ["http-ConnectionError"] = 3 };
+
+        var result = HostileSoakPhase.Summarise(settings, statuses, baseline, final, idle: samples[^1], samples, peakRss: 470, readyAfter: true,
+            budgetBytes: 450, measuredSeconds: 880);
+
+        Assert.Equal(400, result.BaselineRssBytes);
+        Assert.Equal(436, result.FinalRssBytes);
+        Assert.Equal(460, result.MaxRssBytes);      // the idle sample after the last upload is not counted
+        Assert.Equal(420, result.IdleRssBytes);
+        Assert.Equal(0.09, result.Growth!.Value, precision: 10);
+        Assert.Equal(0.15, result.MaxGrowth!.Value, precision: 10);
+        Assert.Equal(7, result.ServerErrors);
+        Assert.Equal(3, result.TransportErrors);
+        Assert.Equal(100_000 / 880.0, result.UploadsPerSecond, precision: 10);
+
+        var checks = Verdicts.Check(result);
+        Assert.Equal(4, checks.Count);
+        Assert.True(Single(checks, "RSS after 100,000 uploads / after 2,000 of warm-up").Pass);   // 1.09 <= 1.10
+        Assert.False(Single(checks, "largest RSS sample / the service's stated budget").Pass);  // 460 > 450
+        Assert.StartsWith("1.022 ", Single(checks, "largest RSS sample").Measured);
+        Assert.False(Single(checks, "5xx answers and transport failures").Pass);
+        Assert.True(Single(checks, "ready after").Pass);
+        Assert.False(Single(Verdicts.Check(result with { Growth = 0.11 }), "RSS after").Pass);
+        Assert.Empty(Verdicts.Check((HostileSoakResult?)null));
+    }
+
+    [Fact]
     public void Server_timings_are_means_of_the_histogram_differences()
     {
         var before = new Dictionary<string, double>
@@ -151,6 +183,8 @@ public class VerdictTests
         Assert.True(run.Errors["http-ConnectionError"] > 0);
         Assert.Same(LatencySummary.Empty, run.Latency);
     }
+
+    private static TargetCheck Single(IEnumerable<TargetCheck> checks, string name) => Assert.Single(checks, c => c.Name.Contains(name));
 
     private static LevelResult Level(int concurrency, double perSecond, double p50 = 100, double p99 = 150, int errors = 0, double? cpu = null) =>
         new(concurrency, perSecond, (int)perSecond * 10, 10, new LatencySummary(10, p50, p50, p99, p99, p99), errors,

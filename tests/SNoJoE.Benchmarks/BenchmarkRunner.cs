@@ -48,6 +48,7 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, TextWriter log)
         var int8 = settings.Int8ModelPath is { } int8Path
             ? await Int8Async(int8Path, corpus, decoder, ort, pipeline, batchingOn.Mode, cancellationToken)
             : null;
+        var hostile = settings.HostileSoak is { } hostileSettings ? (await HostileSoakAsync(hostileSettings, cancellationToken)).Result : null;
         var ratios = Verdicts.Ratios(pipeline, http);
         var report = new BenchmarkReport(
             new RunInfo(startedAt, clock.Elapsed.TotalSeconds, Environment.ProcessorCount, RuntimeInformation.OSDescription,
@@ -57,10 +58,40 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, TextWriter log)
                 new ImagesInfo(corpus.Generated, corpus.Generated ? null : corpus.Folder, Info(corpus.Small), Info(corpus.Large))),
             new ProviderInfo(inProcess.Provider, inProcess.FallbackReason, batchingOn.Mode.Provider, batchingOff.Mode.Provider,
                 batchingOn.FallbackReason ?? batchingOff.FallbackReason),
-            ort, decode, pipeline, http, soak!, ratios, Verdicts.Check(ratios, http, soak!, int8), int8);
+            ort, decode, pipeline, http, soak!, ratios, [.. Verdicts.Check(ratios, http, soak!, int8), .. Verdicts.Check(hostile)], int8, hostile);
         await ReportJson.WriteAsync(report, settings.OutputPath, cancellationToken);
         return report;
     }
+
+    /// <summary>The hostile soak alone, on the service with batching on (--hostile-soak-only).</summary>
+    public async Task<HostileSoakReport> RunHostileSoakOnlyAsync(CancellationToken cancellationToken)
+    {
+        var startedAt = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var hostileSettings = settings.HostileSoak ?? throw new BenchmarkException("--hostile-soak-only needs --hostile-soak.");
+        var (result, provider) = await HostileSoakAsync(hostileSettings, cancellationToken);
+        var report = new HostileSoakReport(startedAt, clock.Elapsed.TotalSeconds, Environment.ProcessorCount, settings.ModelPath,
+            settings.Provider, provider, settings.Threads, settings.DecodeThreads, settings.ServiceEnvironment, result, Verdicts.Check(result));
+        await ReportJson.WriteAsync(report, settings.OutputPath, cancellationToken);
+        return report;
+    }
+
+    private async Task<(HostileSoakResult Result, string Provider)> HostileSoakAsync(HostileSoakSettings hostile, CancellationToken cancellationToken)
+    {
+        Progress($"starting the service for the hostile soak (Batching__MaxBatchSize={settings.MaxBatchSize})");
+        await using var service = await ServiceHost.StartAsync(Launch(settings.ModelPath, settings.MaxBatchSize), cancellationToken);
+        Progress($"hostile soak: {hostile.WarmupUploads:N0} mutated uploads of warm-up, then {hostile.Uploads:N0} at concurrency {hostile.Concurrency} "
+            + $"(pid {service.ProcessId}, provider {service.Provider}, RSS every {hostile.SampleInterval.TotalSeconds:0.#} s)");
+        var result = await HostileSoakPhase.RunAsync(service, hostile, message => Progress($"  hostile soak: {message}"), cancellationToken);
+        Progress($"hostile soak: RSS {Mib(result.BaselineRssBytes)} after the warm-up -> {Mib(result.FinalRssBytes)} after {hostile.Uploads:N0} uploads "
+            + $"(max {Mib(result.MaxRssBytes)}); statuses {string.Join(", ", result.Statuses.Select(p => $"{p.Key} x{p.Value}"))}; ready after: {result.ReadyAfter}");
+        return (result, service.Provider);
+    }
+
+    private ServiceLaunch Launch(string modelPath, int maxBatchSize) =>
+        new(settings.ServiceDll, modelPath, settings.Provider, settings.Threads, settings.DecodeThreads, maxBatchSize) { Extra = settings.ServiceEnvironment };
+
+    private static string Mib(long? bytes) => bytes is { } b ? $"{b / 1048576.0:0.0} MiB" : "-";
 
     private async Task<(IReadOnlyList<OrtResult>, IReadOnlyList<DecodeResult>, IReadOnlyList<LevelResult>)>
         InProcessAsync(OnnxModel model, ImageCorpus corpus, ImageDecoder decoder, Preprocessor preprocessor, CancellationToken cancellationToken)
@@ -142,7 +173,7 @@ public sealed class BenchmarkRunner(BenchmarkSettings settings, TextWriter log)
     private async Task<(ServiceRun Run, SoakResult? Soak)> ServiceAsync(string name, string modelPath, int maxBatchSize, ImageSet images, bool withSoak,
         CancellationToken cancellationToken)
     {
-        var launch = new ServiceLaunch(settings.ServiceDll, modelPath, settings.Provider, settings.Threads, settings.DecodeThreads, maxBatchSize);
+        var launch = Launch(modelPath, maxBatchSize);
         Progress($"starting the service, {name} (Batching__MaxBatchSize={maxBatchSize})");
         await using var service = await ServiceHost.StartAsync(launch, cancellationToken);
         Progress($"service {name} ready at {service.BaseAddress} (pid {service.ProcessId}, provider {service.Provider}) in {service.StartupTime.TotalSeconds:0.0} s");

@@ -35,4 +35,10 @@ public sealed record BenchmarkSettings
     /// <summary>The soak's growth baseline: RSS this long into the soak (a fifth of a soak shorter than five minutes).</summary>
     public TimeSpan SoakBaselineAt => TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(1).Ticks, Soak.Ticks / 5));
     public int SoakConcurrency { get; init; } = 16;
+    /// <summary>The soak's hostile-input mode on a fresh service process (mutated uploads, RSS over time); null: not run.</summary>
+    public Phases.HostileSoakSettings? HostileSoak { get; init; }
+    /// <summary>Run the hostile soak alone: no other phase.</summary>
+    public bool HostileSoakOnly { get; init; }
+    /// <summary>Environment variables added to (or overriding) every service process's (--service-env), e.g. Memory__DecodePoolMegabytes.</summary>
+    public IReadOnlyDictionary<string, string> ServiceEnvironment { get; init; } = new Dictionary<string, string>();
 }

@@ -38,11 +38,15 @@ public sealed class ImageDecoder
             MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
             {
                 AllocationLimitMegabytes = Limits.AllocationLimitMegabytes,
+                MaximumPoolSizeMegabytes = Limits.PoolMegabytes,
             }),
         };
     }
 
     public ImageLimits Limits { get; }
+
+    /// <summary>Frees the decode buffers ImageSharp keeps pooled (buffers in use are freed when returned).</summary>
+    public void ReleaseRetainedResources() => _configuration.MemoryAllocator.ReleaseRetainedResources();
 
     /// <summary>The ImageSharp configuration with only the accepted decoders (for encoders in tools and tests).</summary>
     public Configuration Configuration => _configuration;
@@ -107,6 +111,12 @@ public sealed class ImageDecoder
         catch (Exception e) when (IsDecoderFailure(e))
         {
             throw new ImageDecodeException(ImageDecodeError.Corrupt, $"The {format.Name} data is corrupt or truncated: {e.Message}", e);
+        }
+        // ImageSharp 2.1's lossless WebP decoder sizes its Huffman tables from the data: 136 corrupt bytes can ask for a
+        // 1.3 GB array, which fails under a container's heap limit (the GC's is 75% of the memory limit).
+        catch (OutOfMemoryException e)
+        {
+            throw new ImageDecodeException(ImageDecodeError.Corrupt, $"The {format.Name} data asks for more memory than decoding an image may take: it is corrupt.", e);
         }
         try
         {

@@ -11,4 +11,9 @@ public sealed record ImageLimits
     public int MinSide { get; init; } = 1;
     /// <summary>Cap on any single buffer ImageSharp may allocate, in megabytes.</summary>
     public int AllocationLimitMegabytes { get; init; } = 512;
+    /// <summary>
+    /// Most megabytes of decode buffers ImageSharp keeps pooled between decodes (unmanaged memory); null: ImageSharp's
+    /// default, an eighth of the memory the runtime sees (3 GB on a 24 GB host).
+    /// </summary>
+    public int? PoolMegabytes { get; init; }
 }

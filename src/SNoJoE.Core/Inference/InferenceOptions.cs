@@ -41,6 +41,11 @@ public sealed record InferenceOptions
     /// the other intra-op threads need (measured on 2 shared cores: about 10-30% more images per CPU-second off).
     /// </summary>
     public bool AllowSpinning { get; init; }
+    /// <summary>
+    /// ONNX Runtime's CPU memory arena (its default, on): intermediate tensors come from a pool that grows to the
+    /// largest batch run and is kept; off, they are allocated and freed with each run.
+    /// </summary>
+    public bool CpuMemoryArena { get; init; } = true;
 }
 
 public sealed class ModelLoadException(string message, Exception? inner = null) : Exception(message, inner);

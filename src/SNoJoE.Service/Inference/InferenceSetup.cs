@@ -17,7 +17,13 @@ public static class InferenceSetup
         services.AddSingleton(sp =>
         {
             var limits = sp.GetRequiredService<IOptions<LimitsOptions>>().Value;
-            return new ImageDecoder(new ImageLimits { MaxPixels = limits.MaxPixels, MaxSide = limits.MaxSide });
+            var memory = sp.GetRequiredService<IOptions<MemoryOptions>>().Value;
+            return new ImageDecoder(new ImageLimits
+            {
+                MaxPixels = limits.MaxPixels,
+                MaxSide = limits.MaxSide,
+                PoolMegabytes = memory.DecodePoolMegabytes >= 0 ? memory.DecodePoolMegabytes : null,
+            });
         });
         services.AddSingleton<ImageScoringService>();
         return services;

@@ -5,6 +5,7 @@ using SNoJoE.Core.Inference;
 using SNoJoE.Core.Manifest;
 using SNoJoE.Core.Scoring;
 using SNoJoE.Core.Pipeline;
+using SNoJoE.Service.Memory;
 using SNoJoE.Service.Metrics;
 using SNoJoE.Service.Options;
 
@@ -52,6 +53,7 @@ public sealed class ModelHost(
     IOptions<ModelOptions> modelOptions,
     IOptions<InferenceSettings> inferenceSettings,
     IOptions<BatchingOptions> batchingOptions,
+    IOptions<MemoryOptions> memoryOptions,
     IModelLoader loader,
     ServiceMetrics metrics,
     IHostEnvironment environment,
@@ -340,7 +342,7 @@ public sealed class ModelHost(
         var settings = inferenceSettings.Value;
         var batching = batchingOptions.Value;
         logger.LogInformation("Loading model {ModelPath:l} (Inference:Provider {Provider:l})", path, settings.Provider);
-        var model = loader.Load(path, settings.ToCore(), reason => logger.LogWarning("{Reason:l}", reason));
+        var model = loader.Load(path, settings.ToCore() with { CpuMemoryArena = memoryOptions.Value.OnnxCpuArena }, reason => logger.LogWarning("{Reason:l}", reason));
         try
         {
             var threshold = options.EnergyThreshold ?? model.Manifest.EnergyThreshold

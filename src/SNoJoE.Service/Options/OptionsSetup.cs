@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace SNoJoE.Service.Options;
@@ -12,6 +13,8 @@ public static class OptionsSetup
         Add<BatchingOptions, BatchingOptionsValidator>(services, configuration, BatchingOptions.Section);
         Add<LimitsOptions, LimitsOptionsValidator>(services, configuration, LimitsOptions.Section);
         Add<AdminOptions, AdminOptionsValidator>(services, configuration, AdminOptions.Section);
+        Add<MemoryOptions, MemoryOptionsValidator>(services, configuration, MemoryOptions.Section);
+        services.TryAddSingleton<Memory.MemoryBudgetSource>(); // the memory check estimates from the model and the other sections
         Add<UserInterface.UiOptions, UserInterface.UiOptionsValidator>(services, configuration, UserInterface.UiOptions.Section);
         return services;
     }

@@ -56,6 +56,25 @@ public sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
     }
 }
 
+/// <summary>Ranges, and a stated budget must cover the estimate for the model and the other settings.</summary>
+public sealed class MemoryOptionsValidator(Memory.MemoryBudgetSource budgets) : IValidateOptions<MemoryOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MemoryOptions o)
+    {
+        var failures = new List<string>();
+        const string s = MemoryOptions.Section;
+        Check.Range(failures, $"{s}:BudgetMegabytes", o.BudgetMegabytes, 0, 1 << 20);
+        Check.Range(failures, $"{s}:DecodePoolMegabytes", o.DecodePoolMegabytes, -1, 1 << 16);
+        Check.Range(failures, $"{s}:TrimIntervalSeconds", o.TrimIntervalSeconds, 0, 86_400);
+        Check.Range(failures, $"{s}:MallocArenas", o.MallocArenas, 0, 1024);
+        Check.Range(failures, $"{s}:MallocMmapThresholdKilobytes", o.MallocMmapThresholdKilobytes, 0, 32 * 1024);
+        if (failures.Count == 0 && o.BudgetMegabytes > 0 && budgets.For(o) is { } budget && budget.EstimateBytes > budget.BudgetBytes)
+            failures.Add($"{s}:BudgetMegabytes is {o.BudgetMegabytes} but these settings and this model may need {Memory.MemoryBudget.Mib(budget.EstimateBytes)} "
+                + $"({budget.Describe()}): raise it, or lower what takes most");
+        return Check.Result(failures);
+    }
+}
+
 public sealed class InferenceSettingsValidator : IValidateOptions<InferenceSettings>
 {
     public ValidateOptionsResult Validate(string? name, InferenceSettings o)

@@ -20,19 +20,37 @@ public static class BenchmarkCommand
         var quick = new Option<bool>("--quick") { Description = "Tiny durations and image counts: a smoke test of the whole run, not a measurement." };
         var images = new Option<string?>("--images") { Description = "A folder of JPEGs to use instead of generated ones: needs some with the longest side <= 1024 px and some with the shortest side >= 1500 px." };
         var int8 = new Option<string?>("--int8-model") { Description = "An int8 model (from `snojoe quantize`) measured in the same run beside --model: ONNX Runtime, the in-process pipeline and the service with batching on, with their ratios to --model. 'none' skips it. Default: the bundled int8 model when --model is the bundled model." };
+        var hostile = new Option<int?>("--hostile-soak") { Description = "The soak's hostile-input mode, on a fresh service: this many mutated JPEG/PNG/WebP/BMP uploads (raw and multipart, the fuzz tests' mutator) after the warm-up, RSS sampled over time (default 0 = not run; 300 with --quick)." };
+        var hostileWarmup = new Option<int?>("--hostile-warmup") { Description = "Mutated uploads before the hostile soak's RSS baseline (default 2000; 50 with --quick)." };
+        var hostileConcurrency = new Option<int>("--hostile-concurrency") { Description = "Concurrent clients of the hostile soak.", DefaultValueFactory = _ => 8 };
+        var hostileIdle = new Option<double>("--hostile-idle-seconds") { Description = "After the hostile soak, wait this long with no traffic, sampling RSS.", DefaultValueFactory = _ => 0 };
+        var hostileOnly = new Option<bool>("--hostile-soak-only") { Description = "Run only the hostile soak (on the service with batching on); --hostile-soak defaults to 20000." };
+        var serviceEnv = new Option<string[]>("--service-env") { Description = "NAME=VALUE added to every service process's environment (repeatable), e.g. Memory__DecodePoolMegabytes=64 or MALLOC_ARENA_MAX=2.", AllowMultipleArgumentsPerToken = false };
+        var serviceDll = new Option<string?>("--service-dll") { Description = "Another build of SNoJoE.Service.dll to run (default: the one beside the benchmark)." };
         var output = new Option<string>("--out") { Description = "Where to write the results as JSON.", DefaultValueFactory = _ => "benchmark.json" };
 
         var command = new RootCommand("Measures SNoJoE.Service against its physical limit: ONNX Runtime in-process, decoding, the in-process pipeline, and the real service over HTTP on loopback (batching on and off), plus its memory over a soak.")
         {
-            model, provider, threads, duration, soak, quick, images, int8, output,
+            model, provider, threads, duration, soak, quick, images, int8, hostile, hostileWarmup, hostileConcurrency, hostileIdle, hostileOnly,
+            serviceEnv, serviceDll, output,
         };
         command.Add(LargePhotosCommand());
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
             var settings = Settings(parse.GetValue(model), parse.GetValue(provider)!, parse.GetValue(threads), parse.GetValue(duration),
-                parse.GetValue(soak), parse.GetValue(quick), parse.GetValue(images), parse.GetValue(output)!, parse.GetValue(int8));
-            var report = await new BenchmarkRunner(settings, Console.Out).RunAsync(cancellationToken);
-            ReportTables.Write(report);
+                parse.GetValue(soak), parse.GetValue(quick), parse.GetValue(images), parse.GetValue(output)!, parse.GetValue(int8)) with
+            {
+                HostileSoak = HostileSoak(parse.GetValue(hostile), parse.GetValue(hostileWarmup), parse.GetValue(hostileConcurrency),
+                    parse.GetValue(hostileIdle), parse.GetValue(quick), parse.GetValue(hostileOnly)),
+                HostileSoakOnly = parse.GetValue(hostileOnly),
+                ServiceEnvironment = ServiceEnvironment(parse.GetValue(serviceEnv) ?? []),
+            };
+            settings = WithServiceDll(settings, parse.GetValue(serviceDll));
+            var runner = new BenchmarkRunner(settings, Console.Out);
+            if (settings.HostileSoakOnly)
+                ReportTables.Write(await runner.RunHostileSoakOnlyAsync(cancellationToken));
+            else
+                ReportTables.Write(await runner.RunAsync(cancellationToken));
             Console.Out.WriteLine($"results: {Path.GetFullPath(settings.OutputPath)}");
             return 0;
         });
@@ -148,6 +166,38 @@ public static class BenchmarkCommand
             GeneratedSmallImages = quick ? 8 : 32,
             GeneratedLargeImages = quick ? 2 : 4,
         };
+    }
+
+    internal static Phases.HostileSoakSettings? HostileSoak(int? uploads, int? warmup, int concurrency, double idleSeconds, bool quick, bool only)
+    {
+        var count = uploads ?? (quick ? 300 : only ? 20_000 : 0);
+        if (count is < 0 or > 100_000_000) throw new BenchmarkException($"--hostile-soak {count} must be in 0..100000000.");
+        if (count == 0)
+            return only ? throw new BenchmarkException("--hostile-soak-only needs --hostile-soak above 0.") : null;
+        var warm = warmup ?? (quick ? 50 : 2000);
+        if (warm is < 0 or > 100_000_000) throw new BenchmarkException($"--hostile-warmup {warm} must be in 0..100000000.");
+        if (concurrency is < 1 or > 1024) throw new BenchmarkException($"--hostile-concurrency {concurrency} must be in 1..1024.");
+        if (!(idleSeconds is >= 0 and <= 86_400)) throw new BenchmarkException($"--hostile-idle-seconds {Format(idleSeconds)} must be in 0..86400.");
+        return new Phases.HostileSoakSettings(concurrency, warm, count, TimeSpan.FromSeconds(quick ? 0.5 : 5), TimeSpan.FromSeconds(idleSeconds));
+    }
+
+    internal static IReadOnlyDictionary<string, string> ServiceEnvironment(IEnumerable<string> assignments)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var assignment in assignments)
+        {
+            var equals = assignment.IndexOf('=');
+            if (equals < 1) throw new BenchmarkException($"--service-env '{assignment}' is not NAME=VALUE.");
+            environment[assignment[..equals]] = assignment[(equals + 1)..];
+        }
+        return environment;
+    }
+
+    private static BenchmarkSettings WithServiceDll(BenchmarkSettings settings, string? serviceDll)
+    {
+        if (serviceDll is null) return settings;
+        var path = Path.GetFullPath(serviceDll);
+        return File.Exists(path) ? settings with { ServiceDll = path } : throw new BenchmarkException($"--service-dll '{path}' does not exist.");
     }
 
     /// <summary>The int8 model to measure: as given, none for 'none', else the bundled one beside the bundled model if it is there.</summary>

@@ -13,7 +13,8 @@ public sealed record BenchmarkReport(
     SoakResult Soak,
     Ratios Ratios,
     IReadOnlyList<TargetCheck> Targets,
-    Int8Results? Int8 = null);
+    Int8Results? Int8 = null,
+    HostileSoakResult? HostileSoak = null);
 
 /// <summary>
 /// The int8 model in the same run, phase by phase (decoding is the same for both models and is not repeated), and
@@ -128,3 +129,46 @@ public sealed record Ratios(
     double? BatchingOnOverOffAt64);
 
 public sealed record TargetCheck(string Name, string Target, string Measured, bool Pass);
+
+/// <summary>One reading of the hostile soak: seconds since it began, uploads answered by then, VmRSS, the .NET heap (dotnet_total_memory_bytes).</summary>
+public sealed record HostileSample(double Seconds, long Uploads, long RssBytes, long? GcHeapBytes);
+
+/// <summary>
+/// The soak in its hostile-input mode: <see cref="Uploads"/> mutated uploads after <see cref="WarmupUploads"/>, at
+/// <see cref="Concurrency"/>. Growth is RSS after the last upload (and the largest sample) against RSS after the warm-up;
+/// <see cref="IdleRssBytes"/> is RSS after the idle wait, when there was one. Statuses count every answer, warm-up included,
+/// by status code or transport failure kind.
+/// </summary>
+public sealed record HostileSoakResult(
+    int Concurrency,
+    int WarmupUploads,
+    int Uploads,
+    double Seconds,
+    double UploadsPerSecond,
+    IReadOnlyDictionary<string, int> Statuses,
+    int ServerErrors,
+    int TransportErrors,
+    bool ReadyAfter,
+    long? BaselineRssBytes,
+    long? FinalRssBytes,
+    long? MaxRssBytes,
+    long? IdleRssBytes,
+    long? PeakRssBytes,
+    long? BudgetBytes,
+    double? Growth,
+    double? MaxGrowth,
+    IReadOnlyList<HostileSample> Samples);
+
+/// <summary>What a run of the hostile soak alone (--hostile-soak-only) writes.</summary>
+public sealed record HostileSoakReport(
+    DateTimeOffset StartedAt,
+    double ElapsedSeconds,
+    int ProcessorCount,
+    string ModelPath,
+    string ProviderRequested,
+    string Provider,
+    int IntraOpThreads,
+    int DecodeThreads,
+    IReadOnlyDictionary<string, string> ServiceEnvironment,
+    HostileSoakResult HostileSoak,
+    IReadOnlyList<TargetCheck> Targets);

@@ -12,7 +12,11 @@ public static class ReportJson
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    public static async Task WriteAsync(BenchmarkReport report, string path, CancellationToken cancellationToken)
+    public static Task WriteAsync(BenchmarkReport report, string path, CancellationToken cancellationToken) => WriteAsync<BenchmarkReport>(report, path, cancellationToken);
+
+    public static Task WriteAsync(HostileSoakReport report, string path, CancellationToken cancellationToken) => WriteAsync<HostileSoakReport>(report, path, cancellationToken);
+
+    private static async Task WriteAsync<T>(T report, string path, CancellationToken cancellationToken)
     {
         await AtomicFile.WriteAsync(path, stream => JsonSerializer.SerializeAsync(stream, report, Options, cancellationToken));
     }

@@ -46,6 +46,8 @@ public static class ReportTables
         memory.AddRow("RSS samples", Samples(soak.Samples));
         console.Write(memory);
 
+        if (report.HostileSoak is { } hostile) console.Write(Hostile(hostile));
+
         if (report.Int8 is { } int8)
         {
             var q = Table($"6. INT8 model ({int8.ModelName}): the same phases, decoding shared", "phase", "level", "per second", "p50 ms", "p99 ms", "batch", "int8 / fp32");
@@ -77,10 +79,42 @@ public static class ReportTables
         }
         console.Write(ratios);
 
+        console.Write(Targets(report.Targets));
+    }
+
+    public static void Write(HostileSoakReport report) => Write(report, AnsiConsole.Console);
+
+    public static void Write(HostileSoakReport report, IAnsiConsole console)
+    {
+        if (Console.IsOutputRedirected) console.Profile.Width = Math.Max(console.Profile.Width, 140);
+        console.WriteLine();
+        var environment = report.ServiceEnvironment.Count == 0 ? "" : " | " + string.Join(" ", report.ServiceEnvironment.Select(p => $"{p.Key}={p.Value}"));
+        console.MarkupLine(Markup.Escape($"{Path.GetFileName(report.ModelPath)} | provider {report.Provider} | {report.IntraOpThreads} intra-op threads, "
+            + $"{report.DecodeThreads} decode threads, {report.ProcessorCount} cores | {report.ElapsedSeconds:0} s{environment}"));
+        console.Write(Hostile(report.HostileSoak));
+        console.Write(Targets(report.Targets));
+    }
+
+    private static Table Hostile(HostileSoakResult h)
+    {
+        var table = Table($"Hostile soak: {h.Uploads:N0} mutated uploads after {h.WarmupUploads:N0}, c={h.Concurrency}", "", "value");
+        table.AddRow("uploads/s (after the warm-up)", F(h.UploadsPerSecond));
+        table.AddRow("answers", Markup.Escape(string.Join(", ", h.Statuses.Select(p => $"{p.Key} x{p.Value}"))));
+        table.AddRow("RSS after warm-up -> after the last upload (largest sample)", $"{Bytes(h.BaselineRssBytes)} -> {Bytes(h.FinalRssBytes)} ({Bytes(h.MaxRssBytes)})");
+        if (h.IdleRssBytes is not null) table.AddRow("RSS after the idle wait", Bytes(h.IdleRssBytes));
+        table.AddRow("peak RSS (VmHWM) / stated budget", $"{Bytes(h.PeakRssBytes)} / {Bytes(h.BudgetBytes)}");
+        var shown = h.Samples.Count <= 16 ? h.Samples : h.Samples.Where((_, i) => i % (int)Math.Ceiling(h.Samples.Count / 16.0) == 0).Append(h.Samples[^1]).ToList();
+        table.AddRow("samples: s, uploads, RSS, .NET heap", string.Join("; ", shown.Select(s =>
+            $"{s.Seconds:0}s {s.Uploads} {s.RssBytes / 1048576.0:0}M {(s.GcHeapBytes is { } g ? $"{g / 1048576.0:0}M" : "-")}")));
+        return table;
+    }
+
+    private static Table Targets(IReadOnlyList<TargetCheck> checks)
+    {
         var targets = Table("Targets (informational)", "target", "wanted", "measured", "");
-        foreach (var t in report.Targets)
+        foreach (var t in checks)
             targets.AddRow(Markup.Escape(t.Name), Markup.Escape(t.Target), Markup.Escape(t.Measured), t.Pass ? "[green]PASS[/]" : "[red]FAIL[/]");
-        console.Write(targets);
+        return targets;
     }
 
     private static Table Table(string title, params string[] columns)

@@ -67,6 +67,24 @@ public static class Verdicts
         return checks;
     }
 
+    /// <summary>The acceptance for hostile traffic: RSS at most 1.1x its value after the warm-up and under the stated budget, no 5xx, ready after.</summary>
+    public static IReadOnlyList<TargetCheck> Check(HostileSoakResult? hostile)
+    {
+        if (hostile is null) return [];
+        var checks = new List<TargetCheck>
+        {
+            new($"hostile soak: RSS after {hostile.Uploads:N0} uploads / after {hostile.WarmupUploads:N0} of warm-up", $"<= {1 + SoakGrowthTarget:0.00}",
+                hostile.Growth is { } g ? $"{1 + g:0.000} (largest sample {1 + hostile.MaxGrowth:0.000})" : "n/a", hostile.Growth <= SoakGrowthTarget),
+            new("hostile soak: largest RSS sample / the service's stated budget (Memory:BudgetMegabytes)", "<= 1.00",
+                hostile.BudgetBytes is { } budget && hostile.MaxRssBytes is { } max ? $"{(double)max / budget:0.000} ({max / 1048576.0:0} / {budget / 1048576.0:0} MiB)" : "n/a",
+                hostile.MaxRssBytes <= hostile.BudgetBytes),
+            new("hostile soak: 5xx answers and transport failures", "0", $"{hostile.ServerErrors} + {hostile.TransportErrors}",
+                hostile.ServerErrors == 0 && hostile.TransportErrors == 0),
+            new("hostile soak: ready after", "yes", hostile.ReadyAfter ? "yes" : "no", hostile.ReadyAfter),
+        };
+        return checks;
+    }
+
     private static double? OnOverOff(HttpResults http, int concurrency) =>
         Ratio.Of(http.BatchingOn.Levels.FirstOrDefault(l => l.Concurrency == concurrency)?.PerSecond,
             http.BatchingOff.Levels.FirstOrDefault(l => l.Concurrency == concurrency)?.PerSecond);

@@ -65,6 +65,20 @@ public sealed class ServiceHost : IAsyncDisposable
     public async Task<IReadOnlyDictionary<string, double>> MetricsAsync(CancellationToken cancellationToken) =>
         PrometheusText.Parse(await _control.GetStringAsync(new Uri(BaseAddress, "/metrics"), cancellationToken));
 
+    /// <summary>Whether /health/ready answers 200 now.</summary>
+    public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _control.GetAsync(new Uri(BaseAddress, "/health/ready"), cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _process.StopAsync(TimeSpan.FromSeconds(20));

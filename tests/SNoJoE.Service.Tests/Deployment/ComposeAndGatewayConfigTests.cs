@@ -44,7 +44,7 @@ public sealed partial class ComposeAndGatewayConfigTests
         var device = Services["snojoe-gpu"]!["deploy"]!["resources"]!["reservations"]!["devices"]![0]!;
         Assert.Equal("nvidia", (string?)device["driver"]);
         Assert.Equal(["gpu"], device["capabilities"]!.AsArray().Select(c => (string?)c));
-        Assert.Null(Services["snojoe-cpu"]!["deploy"]!["resources"]);
+        Assert.Null(Services["snojoe-cpu"]!["deploy"]!["resources"]!["reservations"]!["devices"]);
 
         var gateway = Services["gateway"]!;
         Assert.Contains("./nginx/nginx.conf:/etc/nginx/nginx.conf:ro", gateway["volumes"]!.AsArray().Select(v => (string?)v));

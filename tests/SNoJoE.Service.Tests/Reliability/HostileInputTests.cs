@@ -50,8 +50,8 @@ public sealed class HostileInputTests(HostileServiceFixture service) : IClassFix
     public void The_CMYK_and_grayscale_cases_really_are_CMYK_and_grayscale()
     {
         // The frame header (SOF0) holds the number of colour components: 4 for CMYK, 1 for grayscale.
-        Assert.Equal(4, JpegComponents(HostileCorpus.CmykJpeg()));
-        Assert.Equal(1, JpegComponents(HostileCorpus.Jpeg(9, SixLabors.ImageSharp.Formats.Jpeg.JpegColorType.Luminance)));
+        Assert.Equal(4, JpegComponents(TestImages.CmykJpeg()));
+        Assert.Equal(1, JpegComponents(TestImages.Jpeg(9, SixLabors.ImageSharp.Formats.Jpeg.JpegColorType.Luminance)));
     }
 
     private static int JpegComponents(byte[] jpeg)

@@ -9,7 +9,7 @@ using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
-namespace SNoJoE.Service.Tests.Fixtures;
+namespace SNoJoE.Tests.Shared;
 
 /// <summary>Small real images in every format the tests need, made from a seed.</summary>
 public static class TestImages
@@ -19,6 +19,34 @@ public static class TestImages
     public static byte[] WebP(int seed = 0) => EncodePicture(seed, 96, 72, new WebpEncoder { FileFormat = WebpFileFormatType.Lossless });
     public static byte[] Bmp(int seed = 0) => EncodePicture(seed, 96, 72, new BmpEncoder());
     public static byte[] Gif(int seed = 0) => EncodePicture(seed, 32, 32, new GifEncoder());
+
+    public static byte[] Jpeg(int seed, JpegColorType colorType)
+    {
+        using var picture = Picture(seed, 80, 60);
+        return Encode(picture, new JpegEncoder { Quality = 85, ColorType = colorType });
+    }
+
+    /// <summary>
+    /// A baseline CMYK JPEG (4 components, Adobe APP14 with no colour transform), written by hand because
+    /// ImageSharp 2.1's encoder does not write CMYK: 8x8 pixels, one block per component, every DCT
+    /// coefficient zero (each block is a DC code "0" and an end-of-block code "0").
+    /// </summary>
+    public static byte[] CmykJpeg()
+    {
+        var jpeg = new List<byte> { 0xFF, 0xD8 };
+        jpeg.AddRange([0xFF, 0xEE, 0x00, 0x0E, .. "Adobe"u8, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00]);
+        jpeg.AddRange([0xFF, 0xDB, 0x00, 0x43, 0x00, .. Enumerable.Repeat((byte)1, 64)]);
+        jpeg.AddRange([0xFF, 0xC0, 0x00, 0x14, 0x08, 0x00, 0x08, 0x00, 0x08, 0x04]);
+        for (byte id = 1; id <= 4; id++) jpeg.AddRange([id, 0x11, 0x00]);
+        foreach (byte table in new byte[] { 0x00, 0x10 }) // DC table 0, AC table 0: one code of length 1, for symbol 0
+            jpeg.AddRange([0xFF, 0xC4, 0x00, 0x14, table, 0x01, .. new byte[15], 0x00]);
+        jpeg.AddRange([0xFF, 0xDA, 0x00, 0x0E, 0x04]);
+        for (byte id = 1; id <= 4; id++) jpeg.AddRange([id, 0x00]);
+        jpeg.AddRange([0x00, 0x3F, 0x00]);
+        jpeg.Add(0x00); // 4 blocks x (DC "0" + EOB "0") = 8 bits
+        jpeg.AddRange([0xFF, 0xD9]);
+        return jpeg.ToArray();
+    }
 
     public static byte[] GrayscalePng(int seed = 0)
     {

@@ -1,16 +1,17 @@
 using SixLabors.ImageSharp.Formats.Bmp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
-using SNoJoE.Service.Tests.Fixtures;
 
-namespace SNoJoE.Service.Tests.Reliability;
+namespace SNoJoE.Tests.Shared;
 
 /// <summary>
 /// Seeded, deterministic mutation of valid images, in the manner of a dumb fuzzer (AFL's havoc stage):
 /// bit flips, interesting values over header fields, inserted, deleted and duplicated ranges,
-/// truncation and splicing. The same seed gives the same inputs on every machine.
+/// truncation and splicing. The same seed (and seed images) gives the same inputs on every machine.
 /// </summary>
-public sealed class Mutator(int seed)
+/// <param name="seed">The draw's seed.</param>
+/// <param name="seeds">The valid files to mutate; <see cref="Seeds"/> when null.</param>
+public sealed class Mutator(int seed, IReadOnlyList<byte[]>? seeds = null)
 {
     private static readonly byte[][] Interesting =
     [
@@ -19,15 +20,16 @@ public sealed class Mutator(int seed)
     ];
 
     private readonly Random _random = new(seed);
+    private readonly IReadOnlyList<byte[]> _seeds = seeds is { Count: > 0 } ? seeds : Seeds;
 
     /// <summary>Valid JPEG, PNG, BMP and WebP files of several shapes and colour models.</summary>
     public static IReadOnlyList<byte[]> Seeds { get; } =
     [
         TestImages.Jpeg(1, 48, 32),
         TestImages.Jpeg(2, 17, 23),
-        HostileCorpus.Jpeg(3, JpegColorType.Luminance),
-        HostileCorpus.Jpeg(4, JpegColorType.YCbCrRatio444),
-        HostileCorpus.CmykJpeg(),
+        TestImages.Jpeg(3, JpegColorType.Luminance),
+        TestImages.Jpeg(4, JpegColorType.YCbCrRatio444),
+        TestImages.CmykJpeg(),
         TestImages.Png(5, 40, 30),
         TestImages.GrayscalePng(6),
         TestImages.TransparentPng(7),
@@ -38,7 +40,7 @@ public sealed class Mutator(int seed)
 
     public byte[] Next()
     {
-        var data = new List<byte>(Seeds[_random.Next(Seeds.Count)]);
+        var data = new List<byte>(_seeds[_random.Next(_seeds.Count)]);
         int mutations = 1 + _random.Next(4);
         for (int m = 0; m < mutations && data.Count > 0; m++)
         {
@@ -84,7 +86,7 @@ public sealed class Mutator(int seed)
                 }
                 default: // splice: this file's head, another seed's tail
                 {
-                    var other = Seeds[_random.Next(Seeds.Count)];
+                    var other = _seeds[_random.Next(_seeds.Count)];
                     int cut = _random.Next(data.Count), from = _random.Next(other.Length);
                     data.RemoveRange(cut, data.Count - cut);
                     data.AddRange(other.AsSpan(from).ToArray());
