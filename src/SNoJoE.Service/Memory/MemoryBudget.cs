@@ -48,7 +48,7 @@ public sealed record MemoryBudget(IReadOnlyList<MemoryPart> Parts, long BudgetBy
             new("activations", activations * batching.MaxBatchSize,
                 $"ONNX Runtime's tensors for a batch of Batching:MaxBatchSize {batching.MaxBatchSize} x {Mib(activations)} at {input.Width}x{input.Height}"),
             new("queued", (batching.QueueCapacity + batching.MaxBatchSize) * tensorBytes,
-                $"preprocessed images: Batching:QueueCapacity {batching.QueueCapacity} + a batch, {Mib(tensorBytes)} each"),
+                $"preprocessed images: Batching:QueueCapacity {batching.QueueCapacity} + a batch, {Kib(tensorBytes)} each"),
             new("uploads", limits.MaxBatchBodyBytes, $"request bodies being read: Limits:MaxBatchBodyBytes {Mib(limits.MaxBatchBodyBytes)}"),
             new("decode-pool", pool, memory.DecodePoolMegabytes >= 0
                 ? $"Memory:DecodePoolMegabytes {memory.DecodePoolMegabytes}"
@@ -57,7 +57,7 @@ public sealed record MemoryBudget(IReadOnlyList<MemoryPart> Parts, long BudgetBy
                 $"Limits:MaxConcurrentDecodes {decodes} x {Mib(perDecode)} ({DecodeBytesPerPixel} bytes per pixel of Limits:MaxPixels {limits.MaxPixels:N0})"),
         };
         long sum = parts.Sum(p => p.Bytes);
-        parts.Add(new("fragmentation", (long)(FragmentationShare * sum), $"{FragmentationShare:P0} of the above"));
+        parts.Add(new("fragmentation", (long)(FragmentationShare * sum), string.Create(CultureInfo.InvariantCulture, $"{FragmentationShare * 100:0}% of the above")));
         long estimate = parts.Sum(p => p.Bytes);
         long budget = memory.BudgetMegabytes > 0 ? memory.BudgetMegabytes * MiB : (estimate + 64 * MiB - 1) / (64 * MiB) * 64 * MiB;
         return new MemoryBudget(parts, budget);
@@ -70,4 +70,6 @@ public sealed record MemoryBudget(IReadOnlyList<MemoryPart> Parts, long BudgetBy
     public string Describe() => string.Join(", ", Parts.OrderByDescending(p => p.Bytes).Select(p => $"{p.Name} {Mib(p.Bytes)} ({p.Basis})"));
 
     public static string Mib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)MiB:0} MiB");
+
+    private static string Kib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0} KiB");
 }
