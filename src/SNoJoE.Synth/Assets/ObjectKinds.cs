@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace SNoJoE.Synth.Assets;
 
 /// <summary>
@@ -23,19 +25,6 @@ public static class ObjectKinds
     private static string Letters(string name) => new([.. name.ToLowerInvariant().Where(char.IsAsciiLetterLower)]);
 
     private static HashSet<string> Words(string name) =>
-        name.ToLowerInvariant().Split(c => !char.IsAsciiLetterLower(c))
+        Regex.Split(name.ToLowerInvariant(), "[^a-z]+")
             .Where(w => w.Length >= 4 && !NotAKind.Contains(w)).ToHashSet(StringComparer.Ordinal);
-
-    private static string[] Split(this string text, Func<char, bool> isSeparator)
-    {
-        var words = new List<string>();
-        int start = 0;
-        for (int i = 0; i <= text.Length; i++)
-        {
-            if (i < text.Length && !isSeparator(text[i])) continue;
-            if (i > start) words.Add(text[start..i]);
-            start = i + 1;
-        }
-        return [.. words];
-    }
 }
