@@ -93,34 +93,49 @@ public sealed class ProcessReliabilityTests(ITestOutputHelper output)
     [Fact]
     public async Task SIGTERM_under_load_turns_readiness_false_at_once_finishes_accepted_requests_and_exits_0()
     {
+        // One decode at a time on a large PNG (no scaled decode) keeps a queue of admitted requests that takes far longer
+        // to drain than a readiness probe, even on a many-core machine (where 160 small JPEGs in parallel once finished
+        // within the probe's 19 ms, and the test proved nothing).
         await using var service = TestService.Start($"--Model:Path={ExportedModel.Shared.OnnxPath}",
-            "--Batching:MaxBatchSize=4", "--Batching:QueueCapacity=1024", "--Inference:IntraOpThreads=1", "--shutdownTimeoutSeconds=25");
+            "--Batching:MaxBatchSize=4", "--Batching:QueueCapacity=1024", "--Inference:IntraOpThreads=1",
+            "--Limits:MaxConcurrentDecodes=1", "--shutdownTimeoutSeconds=25");
         var address = await service.WaitUntilListeningAsync();
         using var client = new HttpClient { BaseAddress = address };
         using var probe = new HttpClient { BaseAddress = address };
         await ServiceFactory.WaitUntilReadyAsync(client);
 
-        var image = TestImages.Jpeg(5, 640, 480);
-        var load = Enumerable.Range(0, 160).Select(async _ =>
+        // A closed loop: 32 clients each send an image as soon as the last one is answered, until one is refused.
+        var image = TestImages.Png(5, 1600, 1200);
+        var clock = Stopwatch.StartNew();
+        var requests = new System.Collections.Concurrent.ConcurrentBag<(TimeSpan Sent, TimeSpan Ended, int Status)>();
+        int answered = 0;
+        var clients = Enumerable.Range(0, 32).Select(_ => Task.Run(async () =>
         {
-            try
+            while (true)
             {
-                using var response = await client.PostRawAsync(image, "image/jpeg");
-                if (response.StatusCode != HttpStatusCode.OK) await response.AssertProblemAsync(ProblemTypes.NotReady);
-                return (int)response.StatusCode;
+                var sent = clock.Elapsed;
+                int status;
+                try
+                {
+                    using var response = await client.PostRawAsync(image, "image/png");
+                    if (response.StatusCode != HttpStatusCode.OK) await response.AssertProblemAsync(ProblemTypes.NotReady);
+                    status = (int)response.StatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    status = -1; // no connection: the server had stopped listening
+                }
+                requests.Add((sent, clock.Elapsed, status));
+                Interlocked.Increment(ref answered);
+                if (status != 200) return;
             }
-            catch (HttpRequestException)
-            {
-                return -1; // no connection: the server had stopped listening
-            }
-        }).ToArray();
-        await Task.WhenAny(load);
-        int completedBeforeSignal = load.Count(t => t.IsCompleted);
+        })).ToArray();
+        while (Volatile.Read(ref answered) < 64) await Task.Delay(10); // every client's connection is open and busy
 
-        var watch = Stopwatch.StartNew();
+        var signalledAt = clock.Elapsed;
         service.Terminate();
+        var watch = Stopwatch.StartNew();
         TimeSpan? notReadyAfter = null;
-        int outstandingWhenNotReady = 0;
         while (watch.Elapsed < TimeSpan.FromSeconds(5))
         {
             HttpStatusCode status;
@@ -136,13 +151,13 @@ public sealed class ProcessReliabilityTests(ITestOutputHelper output)
             if (status == HttpStatusCode.ServiceUnavailable)
             {
                 notReadyAfter = watch.Elapsed;
-                outstandingWhenNotReady = load.Count(t => !t.IsCompleted);
                 break;
             }
         }
+        var notReadyAt = clock.Elapsed;
         try
         {
-            using var refused = await probe.PostRawAsync(image, "image/jpeg");
+            using var refused = await probe.PostRawAsync(image, "image/png");
             await refused.AssertProblemAsync(ProblemTypes.NotReady);
         }
         catch (HttpRequestException)
@@ -152,19 +167,24 @@ public sealed class ProcessReliabilityTests(ITestOutputHelper output)
 
         var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(40));
         var shutdown = watch.Elapsed;
-        var statuses = await Task.WhenAll(load);
-        var counts = statuses.CountBy(s => s).OrderBy(p => p.Key).ToArray();
-        output.WriteLine($"SIGTERM after {completedBeforeSignal} of {load.Length} requests: not ready after {notReadyAfter?.TotalMilliseconds:0} ms "
-            + $"with {outstandingWhenNotReady} outstanding; exit {exitCode} after {shutdown.TotalSeconds:0.0} s; statuses "
-            + string.Join(", ", counts.Select(p => $"{p.Key} x{p.Value}")));
+        await Task.WhenAll(clients);
+        var all = requests.ToArray();
+        var inFlightAtSignal = all.Where(r => r.Sent < signalledAt && r.Ended > signalledAt).ToArray();
+        int outstandingWhenNotReady = inFlightAtSignal.Count(r => r.Ended > notReadyAt);
+        var counts = all.CountBy(r => r.Status).OrderBy(p => p.Key).ToArray();
+        output.WriteLine($"SIGTERM after {all.Length - inFlightAtSignal.Length} answers with {inFlightAtSignal.Length} requests in flight: "
+            + $"not ready after {notReadyAfter?.TotalMilliseconds:0} ms with {outstandingWhenNotReady} of them outstanding; "
+            + $"exit {exitCode} after {shutdown.TotalSeconds:0.0} s; in flight at the signal answered "
+            + string.Join(", ", inFlightAtSignal.CountBy(r => r.Status).OrderBy(p => p.Key).Select(p => $"{p.Key} x{p.Value}"))
+            + "; all: " + string.Join(", ", counts.Select(p => $"{p.Key} x{p.Value}")));
 
         Assert.NotNull(notReadyAfter);
         Assert.True(notReadyAfter < TimeSpan.FromSeconds(3), $"readiness turned false after {notReadyAfter}");
         Assert.True(outstandingWhenNotReady > 0, "the load had finished before readiness was checked: the test proves nothing");
         Assert.Equal(0, exitCode);
         Assert.True(shutdown < TimeSpan.FromSeconds(25), $"shutdown took {shutdown}");
-        Assert.All(statuses, s => Assert.Contains(s, new[] { 200, 503, -1 }));
-        Assert.True(statuses.Count(s => s == 200) > completedBeforeSignal, "requests in flight at SIGTERM must complete");
+        Assert.All(all, r => Assert.Contains(r.Status, new[] { 200, 503, -1 }));
+        Assert.True(inFlightAtSignal.Count(r => r.Status == 200) > 0, "requests in flight at SIGTERM must complete");
         // The request log writes 503s as warnings (readiness probes while loading at Debug), and the health check
         // service's per-probe "Unhealthy" results of the model check are not logged: no errors at all.
         var errors = service.LogEvents.Where(e => (string?)e["@l"] is "Error" or "Fatal")
