@@ -55,6 +55,20 @@ public sealed class QuantizationMathTests
     }
 
     [Fact]
+    public void Reduced_range_weights_use_seven_bits_so_pairs_of_uint8_products_fit_int16()
+    {
+        Assert.Equal(63, QdqQuantizer.MaxWeightLevel("reduced"));
+        Assert.Equal(127, QdqQuantizer.MaxWeightLevel("full"));
+        Assert.Throws<QuantizationException>(() => QdqQuantizer.MaxWeightLevel("int4"));
+        var (q, s) = QuantMath.QuantizeWeightsPerChannel([0.5f, -1.26f, 0.1f, 0f, 0f, 0f], 2, maxLevel: 63);
+        Assert.Equal(0.02f, s[0], 6); // 1.26 / 63
+        Assert.Equal(new sbyte[] { 25, -63, 5, 0, 0, 0 }, q);
+        // VPMADDUBSW adds two uint8 x int8 products into a saturating int16: the reduced range never reaches it
+        Assert.True(255 * 63 * 2 <= short.MaxValue);
+        Assert.True(255 * 127 * 2 > short.MaxValue);
+    }
+
+    [Fact]
     public void Percentile_range_cuts_a_lone_outlier_that_minmax_keeps()
     {
         var c = new RangeCollector();

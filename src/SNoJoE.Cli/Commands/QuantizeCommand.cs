@@ -25,13 +25,19 @@ public static class QuantizeCommand
         var method = new Option<string>("--method") { Description = "Activation ranges: minmax, or percentile (each tail cut at --percentile).", DefaultValueFactory = _ => "minmax" };
         method.AcceptOnlyFromAmong([.. QuantizationInfo.Methods]);
         var percentile = new Option<double>("--percentile") { Description = "Percentile for --method percentile.", DefaultValueFactory = _ => 99.999 };
+        var weightRange = new Option<string>("--weight-range")
+        {
+            Description = "Weights: reduced (7 bits, accurate on every x86 CPU) or full (8 bits; CPUs without VNNI saturate int16 sums with it).",
+            DefaultValueFactory = _ => "reduced",
+        };
+        weightRange.AcceptOnlyFromAmong(QdqQuantizer.WeightRanges);
         var parityImages = new Option<int>("--parity-images") { Description = "Held-out images of the split (after the calibration ones) on which float32 and int8 outputs are compared; 0 to skip.", DefaultValueFactory = _ => 200 };
         var speed = new Option<bool>("--speed") { Description = "Also measure images/s of both models with ONNX Runtime on the CPU at batch 1 and 16." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0: one per core).", DefaultValueFactory = _ => 0 };
 
         var command = new Command("quantize", "Write a static int8 QDQ model (BatchNorm folded, int8 per-channel weights, uint8 activations calibrated on ID images) and compare it with the float32 model. The int8 model must then be calibrated.")
         {
-            model, data, split, images, output, method, percentile, parityImages, speed, threads,
+            model, data, split, images, output, method, percentile, weightRange, parityImages, speed, threads,
         };
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
@@ -66,12 +72,13 @@ public static class QuantizeCommand
                 Data = voc.Root,
                 Method = parse.GetValue(method)!,
                 Percentile = pct,
+                WeightRange = parse.GetValue(weightRange)!,
                 IntraOpThreads = threadCount,
             }, cancellationToken);
             foreach (var u in result.Unreadable) Console.Error.WriteLine($"warning: unreadable, left out: {u}");
             var q = result.Manifest.Quantization!;
             Console.Out.WriteLine(Invariant($"wrote {result.ModelPath} ({new FileInfo(result.ModelPath).Length / 1e6:F1} MB; float32 {new FileInfo(modelPath).Length / 1e6:F1} MB)"));
-            Console.Out.WriteLine(Invariant($"method {q.Method}{(q.Percentile is { } p ? $" {p}" : "")}, {q.CalibrationImages} calibration images of '{q.CalibrationSplit}', {result.FoldedBatchNorms} BatchNormalization folded"));
+            Console.Out.WriteLine(Invariant($"method {q.Method}{(q.Percentile is { } p ? $" {p}" : "")}, weights {parse.GetValue(weightRange)}, {q.CalibrationImages} calibration images of '{q.CalibrationSplit}', {result.FoldedBatchNorms} BatchNormalization folded"));
             Console.Out.WriteLine("quantized nodes: " + string.Join(", ", q.QuantizedNodes!.Select(kv => $"{kv.Key} {kv.Value}")) + $"; float32: {q.FloatNodes}");
             var optimized = QdqQuantizer.OptimizedOperatorCounts(result.ModelPath);
             Console.Out.WriteLine($"ONNX Runtime fused: QLinearConv {optimized.GetValueOrDefault("QLinearConv")}, QLinearAdd {optimized.GetValueOrDefault("QLinearAdd")}"

@@ -15,6 +15,8 @@ public sealed record QuantizeRequest
     public string? Data { get; init; }
     public string Method { get; init; } = "minmax";
     public double Percentile { get; init; } = 99.999;
+    /// <summary><c>reduced</c> (7-bit weights, accurate on every x86 CPU) or <c>full</c> (8-bit, for CPUs with VNNI only).</summary>
+    public string WeightRange { get; init; } = "reduced";
     public int BatchSize { get; init; } = 8;
     public int IntraOpThreads { get; init; }
 }
@@ -40,6 +42,7 @@ public static class Int8Quantization
             throw new QuantizationException($"method '{request.Method}' must be {string.Join(" or ", QuantizationInfo.Methods)}");
         if (request.Method == "percentile" && !(request.Percentile > 50 && request.Percentile <= 100))
             throw new QuantizationException($"percentile {request.Percentile} must be in (50, 100]");
+        int maxWeightLevel = QdqQuantizer.MaxWeightLevel(request.WeightRange);
         if (request.CalibrationImages.Count == 0) throw new QuantizationException("no calibration images");
         if (Path.GetFullPath(request.OutputPath) == Path.GetFullPath(request.ModelPath))
             throw new QuantizationException("the output must not overwrite the float32 model");
@@ -58,7 +61,7 @@ public static class Int8Quantization
             var (lo, hi) = r.Value.Range(request.Method, request.Percentile);
             return ActivationParams.FromRange(lo, hi);
         }, StringComparer.Ordinal);
-        var quantized = QdqQuantizer.Build(folded, plan, parameters);
+        var quantized = QdqQuantizer.Build(folded, plan, parameters, maxWeightLevel);
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(request.OutputPath))!);
         AtomicFile.WriteAllBytes(request.OutputPath, quantized.ToByteArray());
@@ -73,7 +76,7 @@ public static class Int8Quantization
             {
                 Method = request.Method,
                 Percentile = request.Method == "percentile" ? request.Percentile : null,
-                Weights = QdqQuantizer.WeightsDescription,
+                Weights = QdqQuantizer.WeightsDescription(request.WeightRange),
                 Activations = QdqQuantizer.ActivationsDescription,
                 CalibrationSplit = request.CalibrationSplit,
                 CalibrationImages = used,

@@ -23,12 +23,14 @@ public readonly record struct ActivationParams(float Scale, byte ZeroPoint)
 public static class QuantMath
 {
     /// <summary>
-    /// Symmetric int8 per output channel: scale_c = max|w_c| / 127, q = round(w / scale_c) in [-127, 127],
-    /// zero point 0. An all-zero channel gets scale 1.
+    /// Symmetric int8 per output channel: scale_c = max|w_c| / L, q = round(w / scale_c) in [-L, L], zero point 0,
+    /// with L = <paramref name="maxLevel"/> (127 for the full int8 range, 63 for the reduced 7-bit range). An all-zero
+    /// channel gets scale 1.
     /// </summary>
-    public static (sbyte[] Values, float[] Scales) QuantizeWeightsPerChannel(ReadOnlySpan<float> weights, int outChannels)
+    public static (sbyte[] Values, float[] Scales) QuantizeWeightsPerChannel(ReadOnlySpan<float> weights, int outChannels, int maxLevel = 127)
     {
         if (outChannels < 1 || weights.Length % outChannels != 0) throw new ArgumentException("weights is not [outChannels x rest].");
+        if (maxLevel is < 1 or > 127) throw new ArgumentOutOfRangeException(nameof(maxLevel));
         int per = weights.Length / outChannels;
         var q = new sbyte[weights.Length];
         var scales = new float[outChannels];
@@ -37,9 +39,9 @@ public static class QuantMath
             var row = weights.Slice(c * per, per);
             float maxAbs = 0;
             foreach (var v in row) maxAbs = Math.Max(maxAbs, Math.Abs(v));
-            float s = maxAbs > 0 ? maxAbs / 127f : 1f;
+            float s = maxAbs > 0 ? maxAbs / maxLevel : 1f;
             scales[c] = s;
-            for (int i = 0; i < per; i++) q[c * per + i] = (sbyte)Math.Clamp(MathF.Round(row[i] / s, MidpointRounding.ToEven), -127, 127);
+            for (int i = 0; i < per; i++) q[c * per + i] = (sbyte)Math.Clamp(MathF.Round(row[i] / s, MidpointRounding.ToEven), -maxLevel, maxLevel);
         }
         return (q, scales);
     }
