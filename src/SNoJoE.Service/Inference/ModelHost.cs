@@ -70,6 +70,7 @@ public sealed class ModelHost(
     private volatile LoadedModel? _current;
     private volatile ModelReloadReport? _lastReload;
     private int _inFlight;
+    private long _lastActivity = Environment.TickCount64;
     private int _releasedSinceCollect;
     private Task _loading = Task.CompletedTask;
     private Task? _stopping;
@@ -81,6 +82,12 @@ public sealed class ModelHost(
 
     /// <summary>The model serving new images, once loaded (also while stopping, for /model).</summary>
     public LoadedModel? Current => _current;
+
+    /// <summary>Images admitted and not yet answered.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>When an image was last admitted or answered (<see cref="Environment.TickCount64"/>).</summary>
+    public long LastActivity => Volatile.Read(ref _lastActivity);
 
     /// <summary>The last reload's outcome; null until one was asked for.</summary>
     public ModelReloadReport? LastReload => _lastReload;
@@ -107,6 +114,7 @@ public sealed class ModelHost(
     public bool TryEnter(out LoadedModel model)
     {
         Interlocked.Increment(ref _inFlight);
+        Volatile.Write(ref _lastActivity, Environment.TickCount64);
         while (_state == ModelState.Ready && _current is { } current)
         {
             current.Leases.Enter();
@@ -131,6 +139,7 @@ public sealed class ModelHost(
 
     private void ExitHost()
     {
+        Volatile.Write(ref _lastActivity, Environment.TickCount64);
         if (Interlocked.Decrement(ref _inFlight) == 0 && _state == ModelState.Stopping) _drained.TrySetResult();
     }
 

@@ -23,7 +23,7 @@ public sealed record MemoryOptions
 
     /// <summary>
     /// Every this many seconds, hand free memory back to the system: the decode pool's idle buffers and the free pages
-    /// of glibc's arenas (malloc_trim). 0: never.
+    /// of glibc's arenas (malloc_trim); once per quiet spell also a full compacting collection. 0: never.
     /// </summary>
     public double TrimIntervalSeconds { get; init; } = 30;
 
