@@ -3,6 +3,7 @@ using System.Globalization;
 using SNoJoE.Core.Datasets;
 using SNoJoE.Evaluation;
 using SNoJoE.Evaluation.Detectors;
+using SNoJoE.Evaluation.Reports;
 using SNoJoE.Evaluation.Serving;
 
 namespace SNoJoE.Cli.Commands;
@@ -93,7 +94,7 @@ public static class BakeCommand
             {
                 Console.Out.WriteLine($"candidates on '{parse.GetValue(selectSplit)}' vs {selectFolder} (AUROC, FPR95, AUROC gain over joint-energy [95% CI]):");
                 foreach (var c in selection.Candidates)
-                    Console.Out.WriteLine(Invariant($"  {c.Name,-32} {c.Auroc * 100,6:F2} {c.Fpr95 * 100,6:F2} {c.AurocGain * 100,+6:+0.00;-0.00} [{c.GainLow * 100:+0.00;-0.00}, {c.GainHigh * 100:+0.00;-0.00}]"));
+                    Console.Out.WriteLine(Invariant($"  {c.Name,-32} {c.Auroc * 100,6:F2} {c.Fpr95 * 100,6:F2} {SignedPoints.Format(c.AurocGain),6} [{SignedPoints.Format(c.GainLow)}, {SignedPoints.Format(c.GainHigh)}]"));
                 Console.Out.WriteLine($"chosen: {result.Score.Spec} (rule: {ScoreSelection.Rule})");
             }
             var served = result.Manifest.ServedScore!;

@@ -40,7 +40,7 @@ public static class MarkdownReport
             {
                 var s = set.Scores[score];
                 var gain = gains is null ? "" : gains.TryGetValue(score, out var g)
-                    ? string.Create(CultureInfo.InvariantCulture, $" {g.Gain * 100:+0.00;-0.00} [{g.Low * 100:+0.00;-0.00}, {g.High * 100:+0.00;-0.00}] |") : " — |";
+                    ? $" {SignedPoints.Format(g.Gain)} [{SignedPoints.Format(g.Low)}, {SignedPoints.Format(g.High)}] |" : " — |";
                 md.AppendLine($"| {ScoreNames.Display(score)} | {Pct(s.Fpr95)} | {Pct(s.Auroc)} | {Pct(s.Aupr)} |{gain}");
             }
             md.AppendLine();
