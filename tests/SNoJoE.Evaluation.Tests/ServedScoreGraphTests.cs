@@ -174,6 +174,26 @@ public sealed class ServedScoreGraphTests : IDisposable
         Assert.Throws<ArgumentException>(() => ServedScoreGraph.Bake(baked, fitted));
     }
 
+    [Theory]
+    [InlineData("ash-s-hidden:90+dice:90")]
+    [InlineData("react-pooled:p90+temperature:0.5")]
+    [InlineData("knn:k3")]
+    public void Removing_a_baked_score_gives_back_the_graph_it_was_baked_into(string spec)
+    {
+        var (path, fitFeatures, tuneLogits, tuneTargets, _, _, _) = TinyModelWithData();
+        var head = HeadWeights.TryLoad(path, out _)!;
+        var fitted = FittedServedScore.Fit(ServedScoreSpec.Parse(spec), head, fitFeatures, tuneLogits, tuneTargets);
+        var source = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        var baked = ServedScoreGraph.Bake(source, fitted);
+        Assert.True(baked.Graph.Node.Count > source.Graph.Node.Count);
+
+        var removed = ServedScoreGraph.Remove(baked);
+        Assert.Equal(source.Graph.ToByteArray(), removed.Graph.ToByteArray()); // the same nodes, constants and outputs, in order
+        Assert.Contains(baked.Graph.Output, o => o.Name == ServedScoreGraph.OutputName); // the baked model is left alone
+        Assert.Equal(source.Graph.ToByteArray(), ServedScoreGraph.Remove(source).Graph.ToByteArray()); // nothing to remove
+        Assert.Contains(ServedScoreGraph.Bake(removed, fitted).Graph.Output, o => o.Name == ServedScoreGraph.OutputName); // and it bakes again
+    }
+
     [Fact]
     public void A_graph_without_the_exported_head_cannot_take_a_head_detector_but_can_take_a_temperature()
     {

@@ -61,6 +61,22 @@ public static class ServedScoreGraph
         return copy;
     }
 
+    /// <summary>
+    /// Returns a copy of <paramref name="model"/> without its served-score output and the nodes and constants only it
+    /// needed: the graph it was baked from (same nodes and initializers, in the same order). A graph without one is
+    /// returned as a plain copy.
+    /// </summary>
+    public static ModelProto Remove(ModelProto model)
+    {
+        var copy = model.Clone();
+        var graph = copy.Graph ?? throw new ArgumentException("The model has no graph.");
+        var output = graph.Output.FirstOrDefault(o => o.Name == OutputName);
+        if (output is null) return copy;
+        graph.Output.Remove(output);
+        GraphPruning.RemoveUnused(graph);
+        return copy;
+    }
+
     /// <summary>T · Σ softplus(logits / T) (the plain joint energy when T = 1).</summary>
     private static string Energy(OnnxGraphWriter writer, string logits, float temperature)
     {

@@ -73,8 +73,9 @@ public static class ServedScoreBaker
 
         using var model = EvaluationModel.Load(request.ModelPath, request.Provider, log);
         var manifest = model.Manifest;
-        if (manifest.ServedScore is { } existing)
-            throw new BakeException($"'{request.ModelPath}' already serves {existing.Name}; bake from the model it was made from ({existing.SourceModel}).");
+        // A model that serves a score already gets the new one instead: its logits and features are its source model's.
+        var replaced = manifest.ServedScore;
+        if (replaced is not null) log($"'{Path.GetFileName(request.ModelPath)}' serves {replaced.Name}: the new score replaces it (the logits stay {replaced.SourceModel}'s)");
         if (specs.Any(s => s.NeedsFitData || s.NeedsHead) && model.FeatureSize == 0)
             throw new BakeException($"The model has no '{manifest.Outputs.Features ?? "features"}' output, which {specs.First(s => s.NeedsFitData || s.NeedsHead)} needs.");
         HeadWeights? head = null;
@@ -143,7 +144,7 @@ public static class ServedScoreBaker
         }
         else chosen = Fit(specs[0]);
 
-        var source = ModelProto.Parser.ParseFrom(await File.ReadAllBytesAsync(request.ModelPath, cancellationToken));
+        var source = ServedScoreGraph.Remove(ModelProto.Parser.ParseFrom(await File.ReadAllBytesAsync(request.ModelPath, cancellationToken)));
         ModelProto baked;
         try { baked = ServedScoreGraph.Bake(source, chosen, manifest.Outputs.Logits, manifest.Outputs.Features ?? "features"); }
         catch (ArgumentException e) { throw new BakeException($"Cannot bake {chosen.Spec}: {e.Message}"); }
@@ -182,8 +183,8 @@ public static class ServedScoreBaker
                     OutliersFingerprint = FolderFingerprint(request.SelectOn!, outlierFiles),
                     Candidates = selection.Candidates,
                 },
-                SourceModel = Path.GetFileName(request.ModelPath),
-                SourceModelSha256 = model.Sha256,
+                SourceModel = replaced?.SourceModel ?? Path.GetFileName(request.ModelPath),
+                SourceModelSha256 = replaced?.SourceModelSha256 ?? model.Sha256,
                 Date = DateTimeOffset.UtcNow,
             },
         };

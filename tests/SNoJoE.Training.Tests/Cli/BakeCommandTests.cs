@@ -148,8 +148,26 @@ public sealed class BakeCommandTests(EvaluationFixture fixture)
         var ok = await CliRunner.RunAsync("bake", "--model", model, "--data", fixture.VocRoot, "--score", "ash_s", "--out", baked, "--provider", "cpu", "--parity-images", "8");
         Assert.True(ok.ExitCode == 0, ok.Error + ok.Output);
         Assert.Matches(@"parity on 8 images: graph vs C# score \|diff\| max", ok.Output);
-        AssertOneLineError(await CliRunner.RunAsync("bake", "--model", baked, "--data", fixture.VocRoot, "--score", "react", "--out", baked + ".again.onnx", "--provider", "cpu"), "already serves ash-s-hidden:90");
         AssertOneLineError(await CliRunner.RunAsync("quantize", "--model", baked, "--data", fixture.VocRoot, "--out", baked + ".int8.onnx"), "carries a baked served score");
+
+        // Baking a baked model replaces its score: one served_score output, the ASH branch gone, the source still the plain model.
+        var again = Path.Combine(folder, "m.again.onnx");
+        var rebake = await CliRunner.RunAsync("bake", "--model", baked, "--data", fixture.VocRoot, "--score", "react", "--out", again, "--provider", "cpu", "--parity-images", "8");
+        Assert.True(rebake.ExitCode == 0, rebake.Error + rebake.Output);
+        Assert.Contains("serves ash-s-hidden:90: the new score replaces it", rebake.Output + rebake.Error);
+        var againManifest = ManifestStore.LoadForModel(again);
+        Assert.Equal("react-hidden:p90", againManifest.ServedScore!.Name);
+        Assert.Equal(Path.GetFileName(model), againManifest.ServedScore.SourceModel);
+        Assert.Equal(ManifestStore.LoadForModel(baked).ServedScore!.SourceModelSha256, againManifest.ServedScore.SourceModelSha256);
+        var plainGraph = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(model)).Graph;
+        var againGraph = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(again)).Graph;
+        Assert.Single(againGraph.Output, o => o.Name == ServedScoreGraph.OutputName);
+        Assert.DoesNotContain(againGraph.Node, n => n.OpType is "TopK" or "ScatterElements"); // ASH's
+        Assert.Contains(againGraph.Node, n => n.OpType == "Min");
+        Assert.True(againManifest.ServedScore.Parameters["reactClip"] > 0);
+        var stripped = ServedScoreGraph.Remove(global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(again))).Graph;
+        Assert.Equal(plainGraph.Node.Select(n => (n.OpType, string.Join(",", n.Output))), stripped.Node.Select(n => (n.OpType, string.Join(",", n.Output))));
+        Assert.Equal(plainGraph.Initializer.Select(i => i.Name), stripped.Initializer.Select(i => i.Name));
         // An uncalibrated baked model is refused by evaluate's verdict section, not by the loader: its manifest is valid.
         Assert.Null(ManifestStore.LoadForModel(baked).EnergyThreshold);
     }
