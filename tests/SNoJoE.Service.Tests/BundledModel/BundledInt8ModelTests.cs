@@ -50,8 +50,11 @@ public sealed class BundledInt8ModelTests(BundledInt8ModelServiceFixture service
         Assert.Equal("snojoe-resnet18-vocsynth.int8", model.Name);
         var q = Assert.IsType<QuantizationInfo>(model.Quantization);
         var fp32 = Path.Combine(BundledModelServiceFixture.RepositoryRoot, "models", "snojoe-resnet18-vocsynth.onnx");
-        Assert.Equal(ManifestStore.Sha256OfFile(fp32), q.SourceModelSha256);
+        // Both ship with a score baked in after quantization: the int8 model was made from the float32 one's source.
+        var fp32Score = Assert.IsType<ServedScoreInfo>(ManifestStore.LoadForModel(fp32).ServedScore);
+        Assert.Equal(fp32Score.SourceModelSha256, q.SourceModelSha256);
         Assert.Equal(Path.GetFileName(fp32), q.SourceModel);
+        Assert.Equal(fp32Score.Name, model.ServedScore);
         Assert.Equal(ManifestStore.Sha256OfFile(BundledInt8ModelServiceFixture.ModelPath), model.Sha256);
         Assert.Equal(ManifestStore.Sha256OfFile(BundledInt8ModelServiceFixture.ModelPath), Assert.IsType<CalibrationInfo>(model.Calibration).ModelSha256);
         Assert.NotEqual(ManifestStore.LoadForModel(fp32).EnergyThreshold, model.EnergyThreshold);

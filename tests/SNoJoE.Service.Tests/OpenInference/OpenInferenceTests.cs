@@ -228,10 +228,11 @@ public sealed class OpenInferenceTests(DefaultServiceFixture service) : IClassFi
 
     private async Task AssertMatchesScoreAsync(V2Answer answer, byte[][] images) => await AssertMatchesScoreAsync(_client, answer, images, 3);
 
-    internal static async Task AssertMatchesScoreAsync(HttpClient client, V2Answer answer, byte[][] images, int labels)
+    /// <param name="scoreOutput">The served score's output: <c>joint_energy</c>, or <c>served_score</c> for a model made by bake.</param>
+    internal static async Task AssertMatchesScoreAsync(HttpClient client, V2Answer answer, byte[][] images, int labels, string scoreOutput = "joint_energy")
     {
         var logits = answer.Outputs["logits"];
-        var energy = answer.Outputs["joint_energy"];
+        var energy = answer.Outputs[scoreOutput];
         var ood = answer.Outputs["is_ood"];
         Assert.Equal([images.Length, (long)labels], logits.Shape);
         Assert.Equal([(long)images.Length], energy.Shape);
