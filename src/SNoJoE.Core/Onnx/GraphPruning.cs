@@ -16,12 +16,12 @@ public static class GraphPruning
             foreach (var output in node.Output)
                 if (output.Length > 0) producer[output] = node;
 
-        var needed = new HashSet<string>(StringComparer.Ordinal);
+        var visited = new HashSet<string>(StringComparer.Ordinal);
         var kept = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
         var pending = new Stack<string>(graph.Output.Select(o => o.Name));
         while (pending.TryPop(out var value))
         {
-            if (!needed.Add(value) || !producer.TryGetValue(value, out var node) || !kept.Add(node)) continue;
+            if (!visited.Add(value) || !producer.TryGetValue(value, out var node) || !kept.Add(node)) continue;
             foreach (var input in node.Input)
                 if (input.Length > 0) pending.Push(input);
         }
@@ -29,11 +29,28 @@ public static class GraphPruning
         var nodes = graph.Node.Where(kept.Contains).ToArray();
         graph.Node.Clear();
         graph.Node.AddRange(nodes);
-        var initializers = graph.Initializer.Where(i => needed.Contains(i.Name)).ToArray();
-        graph.Initializer.Clear();
-        graph.Initializer.AddRange(initializers);
-        var infos = graph.ValueInfo.Where(v => needed.Contains(v.Name)).ToArray();
+        var used = UsedNames(graph);
+        RemoveInitializersExcept(graph, used);
+        var infos = graph.ValueInfo.Where(v => used.Contains(v.Name)).ToArray();
         graph.ValueInfo.Clear();
         graph.ValueInfo.AddRange(infos);
+    }
+
+    /// <summary>Removes, in place, the initializers no node and no graph output reads.</summary>
+    public static void RemoveUnusedInitializers(GraphProto graph) => RemoveInitializersExcept(graph, UsedNames(graph));
+
+    /// <summary>Every value a node reads, and the graph's outputs.</summary>
+    private static HashSet<string> UsedNames(GraphProto graph)
+    {
+        var used = graph.Node.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
+        used.UnionWith(graph.Output.Select(o => o.Name));
+        return used;
+    }
+
+    private static void RemoveInitializersExcept(GraphProto graph, HashSet<string> used)
+    {
+        var initializers = graph.Initializer.Where(i => used.Contains(i.Name)).ToArray();
+        graph.Initializer.Clear();
+        graph.Initializer.AddRange(initializers);
     }
 }

@@ -80,7 +80,7 @@ public static class BatchNormFolding
             removed.Add(bn);
         }
         foreach (var bn in removed) graph.Node.Remove(bn);
-        RemoveUnusedInitializers(graph);
+        GraphPruning.RemoveUnusedInitializers(graph);
         return removed.Count;
     }
 
@@ -111,12 +111,5 @@ public static class BatchNormFolding
         var name = hint;
         for (int i = 1; !names.Add(name); i++) name = $"{hint}_{i}";
         return name;
-    }
-
-    internal static void RemoveUnusedInitializers(GraphProto graph)
-    {
-        var used = graph.Node.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
-        used.UnionWith(graph.Output.Select(o => o.Name));
-        foreach (var t in graph.Initializer.Where(t => !used.Contains(t.Name)).ToArray()) graph.Initializer.Remove(t);
     }
 }

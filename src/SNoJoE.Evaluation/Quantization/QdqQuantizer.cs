@@ -236,7 +236,7 @@ public static class QdqQuantizer
         }
         graph.Node.Clear();
         graph.Node.AddRange(newNodes);
-        BatchNormFolding.RemoveUnusedInitializers(graph);
+        GraphPruning.RemoveUnusedInitializers(graph);
         model.ProducerName = "SNoJoE quantize";
         return model;
     }
