@@ -10,9 +10,15 @@ import sharp from 'sharp';
 import ort from 'onnxruntime-node';
 
 const { values: args } = parseArgs({
-  options: { model: { type: 'string' }, port: { type: 'string', default: '8091' }, threads: { type: 'string', default: '2' } },
+  options: { model: { type: 'string' }, port: { type: 'string', default: '8091' }, threads: { type: 'string', default: '2' },
+    // sharp's default (true) decodes a JPEG at the smallest of 1/2, 1/4, 1/8 that still covers the output (1/8 for a
+    // 4000x3000 photo to 224x224); false leaves at least a factor of two for the resize (1/4 there), the scale
+    // SNoJoE.Service decodes at (Preprocessor.MinimumSourceSide, twice the input side).
+    'fast-shrink-on-load': { type: 'string', default: 'true' } },
 });
 if (!args.model) { console.error('error: --model M.onnx is required'); process.exit(2); }
+if (!['true', 'false'].includes(args['fast-shrink-on-load'])) { console.error('error: --fast-shrink-on-load must be true or false'); process.exit(2); }
+const fastShrinkOnLoad = args['fast-shrink-on-load'] === 'true';
 const threads = Number(args.threads);
 const manifest = JSON.parse(fs.readFileSync(args.model.replace(/\.onnx$/, '.json'), 'utf8'));
 const { width, height, channelOrder, scale, mean, std } = manifest.input;
@@ -29,7 +35,7 @@ async function score(jpeg) {
   const started = performance.now();
   const { data } = await sharp(jpeg, { failOn: 'none', limitInputPixels: 40_000_000 })
     .rotate()                                       // EXIF orientation
-    .resize(width, height, { fit: 'fill', kernel: 'linear' })
+    .resize(width, height, { fit: 'fill', kernel: 'linear', fastShrinkOnLoad })
     .removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   const plane = width * height;
   const tensor = new Float32Array(3 * plane);
@@ -63,4 +69,4 @@ const server = http.createServer((request, response) => {
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(Number(args.port), '127.0.0.1', () => console.log(`listening on http://127.0.0.1:${args.port} (${path.basename(args.model)}, ${threads} threads)`));
+server.listen(Number(args.port), '127.0.0.1', () => console.log(`listening on http://127.0.0.1:${args.port} (${path.basename(args.model)}, ${threads} threads, fastShrinkOnLoad ${fastShrinkOnLoad})`));
