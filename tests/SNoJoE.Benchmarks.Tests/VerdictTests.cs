@@ -38,6 +38,16 @@ public class VerdictTests
         Assert.All(failed, c => Assert.False(c.Pass, c.Name)); // batching: 30/31 at c=16 fails although 30/29 at c=64 passes
     }
 
+    [Theory]
+    [InlineData(0.05, "+5.0%")]
+    [InlineData(-0.0004, "+0.0%")]   // rounds to zero: no "-+0.0%"
+    [InlineData(0.0004, "+0.0%")]
+    [InlineData(-0.0251, "-2.5%")]
+    [InlineData(0.1049, "+10.5%")]
+    [InlineData(null, "n/a")]
+    public void Soak_growth_prints_one_signed_decimal(double? growth, string expected) =>
+        Assert.Equal(expected, Verdicts.ShowGrowth(growth));
+
     [Fact]
     public void Soak_growth_is_measured_from_the_first_sample_at_the_baseline_time()
     {

@@ -54,7 +54,7 @@ public static class Verdicts
         checks.Add(new TargetCheck("errors (all HTTP levels and the soak)", "0", errors.ToString(CultureInfo.InvariantCulture), errors == 0));
 
         checks.Add(new TargetCheck("RSS growth over the soak after its baseline", $"< {SoakGrowthTarget:P0}",
-            soak.Growth is { } g ? $"{g:+0.0%;-0.0%} (max {soak.MaxGrowth:+0.0%;-0.0%}, baseline at {soak.BaselineAtSeconds:0.#} s)" : "n/a",
+            soak.Growth is { } g ? $"{ShowGrowth(g)} (max {ShowGrowth(soak.MaxGrowth)}, baseline at {soak.BaselineAtSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s)" : "n/a",
             soak.Growth < SoakGrowthTarget));
 
         if (int8 is not null)
@@ -90,4 +90,13 @@ public static class Verdicts
             http.BatchingOff.Levels.FirstOrDefault(l => l.Concurrency == concurrency)?.PerSecond);
 
     private static string Show(double? ratio) => ratio is { } r ? r.ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
+
+    /// <summary>A signed percentage with one decimal: rounded first, since a custom format prints a small negative as "-+0.0%".</summary>
+    internal static string ShowGrowth(double? fraction)
+    {
+        if (fraction is not { } f) return "n/a";
+        double percent = Math.Round(f * 100, 1, MidpointRounding.AwayFromZero);
+        if (percent == 0) percent = 0; // -0.0 -> +0.0
+        return percent.ToString("+0.0;-0.0", CultureInfo.InvariantCulture) + "%";
+    }
 }
