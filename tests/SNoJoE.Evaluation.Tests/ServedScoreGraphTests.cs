@@ -110,16 +110,16 @@ public sealed class ServedScoreGraphTests : IDisposable
     [Fact]
     public void Each_evaluate_detector_baked_into_the_graph_scores_like_the_evaluation()
     {
-        var (path, fitFeatures, tuneLogits, tuneTargets, input, n, _) = TinyModelWithData();
-        var head = HeadWeights.TryLoad(path, out var why) ?? throw new Xunit.Sdk.XunitException(why);
-        var detectors = PostHocDetectors.Fit(head, fitFeatures, tuneLogits, tuneTargets);
+        var tiny = TinyModelWithData();
+        var head = tiny.Head;
+        var detectors = PostHocDetectors.Fit(head, tiny.FitFeatures, tiny.TuneLogits, tiny.TuneTargets);
         Assert.Equal(11, detectors.Names.Count);
         foreach (var name in detectors.Names)
         {
-            var fitted = FittedServedScore.Fit(ServedScoreSpec.Parse(name), head, fitFeatures, tuneLogits, tuneTargets);
-            var (score, logits, features) = RunBaked(path, fitted, input, n, "image", input.Length / n);
+            var fitted = tiny.Fit(name);
+            var (score, logits, features) = tiny.RunBaked(fitted);
             int k = head.Labels, d = head.Features;
-            for (int i = 0; i < n; i++)
+            for (int i = 0; i < tiny.N; i++)
             {
                 var expected = detectors.Score(logits[(i * k)..((i + 1) * k)], features[(i * d)..((i + 1) * d)])[name];
                 Assert.True(Math.Abs(score[i] - expected) <= Tolerance * Math.Max(1, Math.Abs(expected)),
@@ -138,11 +138,10 @@ public sealed class ServedScoreGraphTests : IDisposable
     [InlineData("joint-energy")]
     public void Combinations_baked_into_the_graph_score_like_the_CSharp_reference(string spec)
     {
-        var (path, fitFeatures, tuneLogits, tuneTargets, input, n, tuneFeatures) = TinyModelWithData();
-        var head = HeadWeights.TryLoad(path, out _)!;
-        var fitted = FittedServedScore.Fit(ServedScoreSpec.Parse(spec), head, fitFeatures, tuneLogits, tuneTargets, tuneFeatures);
-        var (score, logits, features) = RunBaked(path, fitted, input, n, "image", input.Length / n);
-        int k = head.Labels, d = head.Features;
+        var tiny = TinyModelWithData();
+        var fitted = tiny.Fit(spec, withTuneFeatures: true);
+        var (score, logits, features) = tiny.RunBaked(fitted);
+        int k = tiny.Head.Labels, d = tiny.Head.Features, n = tiny.N;
         var distinct = new HashSet<float>();
         for (int i = 0; i < n; i++)
         {
@@ -156,16 +155,15 @@ public sealed class ServedScoreGraphTests : IDisposable
     [Fact]
     public void Baking_leaves_the_logits_and_the_joint_energy_of_the_model_as_they_were()
     {
-        var (path, fitFeatures, tuneLogits, tuneTargets, input, n, _) = TinyModelWithData();
-        var head = HeadWeights.TryLoad(path, out _)!;
-        var fitted = FittedServedScore.Fit(ServedScoreSpec.Parse("ash-s-hidden:90+dice:90"), head, fitFeatures, tuneLogits, tuneTargets);
-        var source = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        var tiny = TinyModelWithData();
+        var fitted = tiny.Fit("ash-s-hidden:90+dice:90");
+        var source = tiny.Load();
         var baked = ServedScoreGraph.Bake(source, fitted);
         Assert.DoesNotContain(source.Graph.Output, o => o.Name == ServedScoreGraph.OutputName);
         float[] Run(ModelProto m, string output)
         {
             using var session = new InferenceSession(m.ToByteArray());
-            using var value = OrtValue.CreateTensorValueFromMemory(input, [n, 3, 16, 16]);
+            using var value = OrtValue.CreateTensorValueFromMemory(tiny.Input, [tiny.N, 3, 16, 16]);
             using var outputs = session.Run(new RunOptions(), ["image"], [value], [output]);
             return outputs[0].GetTensorDataAsSpan<float>().ToArray();
         }
@@ -180,10 +178,9 @@ public sealed class ServedScoreGraphTests : IDisposable
     [InlineData("knn:k3")]
     public void Removing_a_baked_score_gives_back_the_graph_it_was_baked_into(string spec)
     {
-        var (path, fitFeatures, tuneLogits, tuneTargets, _, _, _) = TinyModelWithData();
-        var head = HeadWeights.TryLoad(path, out _)!;
-        var fitted = FittedServedScore.Fit(ServedScoreSpec.Parse(spec), head, fitFeatures, tuneLogits, tuneTargets);
-        var source = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        var tiny = TinyModelWithData();
+        var fitted = tiny.Fit(spec);
+        var source = tiny.Load();
         var baked = ServedScoreGraph.Bake(source, fitted);
         Assert.True(baked.Graph.Node.Count > source.Graph.Node.Count);
 
@@ -211,18 +208,32 @@ public sealed class ServedScoreGraphTests : IDisposable
     [Fact]
     public void A_temperature_after_a_changed_head_is_fitted_on_the_changed_logits()
     {
-        var (path, fitFeatures, tuneLogits, tuneTargets, _, _, tuneFeatures) = TinyModelWithData();
-        var head = HeadWeights.TryLoad(path, out _)!;
-        var fitted = FittedServedScore.Fit(ServedScoreSpec.Parse("dice:80+temperature"), head, fitFeatures, tuneLogits, tuneTargets, tuneFeatures);
-        var mask = PostHocMath.DiceWeights(head.W2, head.Labels, PostHocMath.MeanActivation(fitFeatures.Select(f => head.HiddenActivations(f)).ToArray()), 80);
-        var changed = tuneFeatures.Select(f => head.Logits(head.HiddenActivations(f), mask)).ToArray();
-        Assert.Equal(PostHocMath.FitTemperature(changed, tuneTargets, PostHocMath.DefaultTemperatureGrid), fitted.Temperature);
-        Assert.NotEqual(PostHocMath.FitTemperature(tuneLogits, tuneTargets, PostHocMath.DefaultTemperatureGrid), fitted.Temperature); // the test can tell
-        Assert.Throws<ArgumentException>(() => FittedServedScore.Fit(ServedScoreSpec.Parse("dice:80+temperature"), head, fitFeatures, tuneLogits, tuneTargets));
+        var tiny = TinyModelWithData();
+        var head = tiny.Head;
+        var fitted = tiny.Fit("dice:80+temperature", withTuneFeatures: true);
+        var mask = PostHocMath.DiceWeights(head.W2, head.Labels, PostHocMath.MeanActivation(tiny.FitFeatures.Select(f => head.HiddenActivations(f)).ToArray()), 80);
+        var changed = tiny.TuneFeatures.Select(f => head.Logits(head.HiddenActivations(f), mask)).ToArray();
+        Assert.Equal(PostHocMath.FitTemperature(changed, tiny.TuneTargets, PostHocMath.DefaultTemperatureGrid), fitted.Temperature);
+        Assert.NotEqual(PostHocMath.FitTemperature(tiny.TuneLogits, tiny.TuneTargets, PostHocMath.DefaultTemperatureGrid), fitted.Temperature); // the test can tell
+        Assert.Throws<ArgumentException>(() => tiny.Fit("dice:80+temperature"));
+    }
+
+    /// <summary>A tiny model with the exported head, its outputs on random fit and tune images, and 8 more images to score.</summary>
+    private sealed record TinyModel(string Path, HeadWeights Head, float[][] FitFeatures, float[][] TuneLogits, bool[][] TuneTargets,
+        float[][] TuneFeatures, float[] Input, int N)
+    {
+        public ModelProto Load() => ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path));
+
+        /// <summary>The spec fitted on this model's data; a temperature after a changed head needs the tune features.</summary>
+        public FittedServedScore Fit(string spec, bool withTuneFeatures = false) =>
+            FittedServedScore.Fit(ServedScoreSpec.Parse(spec), Head, FitFeatures, TuneLogits, TuneTargets, withTuneFeatures ? TuneFeatures : null);
+
+        public (float[] Score, float[] Logits, float[] Features) RunBaked(FittedServedScore fitted) =>
+            ServedScoreGraphTests.RunBaked(Path, fitted, Input, N, "image", Input.Length / N);
     }
 
     /// <summary>A tiny model with the exported head (12 features, 24 hidden, 4 labels) and its outputs on random images.</summary>
-    private (string Path, float[][] FitFeatures, float[][] TuneLogits, bool[][] TuneTargets, float[] Input, int N, float[][] TuneFeatures) TinyModelWithData()
+    private TinyModel TinyModelWithData()
     {
         var path = TinyOnnx.Write(_temp.Sub("tiny-" + Guid.NewGuid().ToString("N")[..6]), ["a", "b", "c", "d"], size: 16, grid: 2, hidden: 24, seed: 3, weightScale: 1);
         var random = new Random(9);
@@ -240,7 +251,8 @@ public sealed class ServedScoreGraphTests : IDisposable
         var tuneLogits = Enumerable.Range(0, 20).Select(i => tune.Logits[(i * 4)..((i + 1) * 4)]).ToArray();
         var tuneTargets = tuneLogits.Select(l => l.Select((v, k) => (v + k) % 2 > 0.5).ToArray()).ToArray();
         var tuneFeatures = Enumerable.Range(0, 20).Select(i => tune.Features[(i * 12)..((i + 1) * 12)]).ToArray();
-        return (path, fitFeatures, tuneLogits, tuneTargets, Images(8), 8, tuneFeatures);
+        var head = HeadWeights.TryLoad(path, out var why) ?? throw new Xunit.Sdk.XunitException(why);
+        return new TinyModel(path, head, fitFeatures, tuneLogits, tuneTargets, tuneFeatures, Images(8), 8);
     }
 
     /// <summary>Bakes, then runs the baked graph: the served score, and the logits and features of the same run.</summary>
