@@ -23,15 +23,21 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     /// <param name="arguments">Command-line arguments after <c>--urls=http://127.0.0.1:0</c> (configuration as <c>--Section:Key=value</c>).</param>
     /// <param name="environment">Environment variables to set (configuration as <c>Section__Key</c>).</param>
     /// <param name="keepLastLines">How many output lines to keep; null keeps them all.</param>
-    public ServiceProcess(string serviceDll, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, int? keepLastLines = null)
+    /// <param name="ignoreHangup">Start it with SIGHUP ignored, as <c>nohup</c> does (through <c>/bin/sh</c>'s <c>trap '' HUP; exec</c>: the same process).</param>
+    public ServiceProcess(string serviceDll, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, int? keepLastLines = null,
+        bool ignoreHangup = false)
     {
         _keepLastLines = keepLastLines;
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(ignoreHangup ? "/bin/sh" : DotnetHost())
         {
             WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(serviceDll))!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (ignoreHangup)
+        {
+            foreach (var part in (string[])["-c", "trap '' HUP; exec \"$@\"", "sh", DotnetHost()]) start.ArgumentList.Add(part);
+        }
         start.ArgumentList.Add(serviceDll);
         start.ArgumentList.Add("--urls=http://127.0.0.1:0");
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
@@ -45,6 +51,10 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     }
 
     public int ProcessId => _process.Id;
+
+    /// <summary>Whether the process ignores SIGHUP now (bit 0 of SigIgn in <c>/proc/PID/status</c>).</summary>
+    public bool IgnoresHangup => File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("SigIgn:"))
+        is var line && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & 1) != 0;
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 

@@ -12,6 +12,8 @@ public sealed class ModelReloadSignal(ModelHost host, IOptions<ModelOptions> opt
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (!options.Value.ReloadOnSighup || OperatingSystem.IsWindows()) return Task.CompletedTask;
+        if (IgnoredHangup.TryTakeOver())
+            logger.LogInformation("SIGHUP was ignored by this process (inherited from its parent, as nohup does); Model:ReloadOnSighup takes it over: a hangup now reloads the model");
         _registration = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true; // not the default: terminate

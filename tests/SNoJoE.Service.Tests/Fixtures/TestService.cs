@@ -12,6 +12,11 @@ public static class TestService
         new(Path.Combine(AppContext.BaseDirectory, "SNoJoE.Service.dll"), ["--Inference:Provider=cpu", .. arguments],
             new Dictionary<string, string>(environment) { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
 
+    /// <summary>The service started with SIGHUP ignored, as under <c>nohup</c>.</summary>
+    public static ServiceProcess StartIgnoringHangup(params string[] arguments) =>
+        new(Path.Combine(AppContext.BaseDirectory, "SNoJoE.Service.dll"), ["--Inference:Provider=cpu", .. arguments],
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" }, ignoreHangup: true);
+
     /// <summary>Starts the service and waits until it exits by itself.</summary>
     public static async Task<ProcessRun> RunToExitAsync(params string[] arguments)
     {

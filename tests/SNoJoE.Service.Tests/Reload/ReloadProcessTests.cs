@@ -152,13 +152,20 @@ public sealed class ReloadProcessTests(ITestOutputHelper output)
         Assert.True(after - warm <= OneModelBytes, $"RSS grew by {Mib(after - warm)} over 20 reloads (bound {Mib(OneModelBytes)})");
     }
 
-    [Fact]
-    public async Task With_ReloadOnSighup_SIGHUP_reloads_the_files_at_Model_Path()
+    /// <remarks>
+    /// Started with SIGHUP ignored (as under <c>nohup</c>, which a process inherits across exec), .NET would install no
+    /// handler and drop the signal: the service takes SIGHUP back when Model:ReloadOnSighup asks for it.
+    /// </remarks>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task With_ReloadOnSighup_SIGHUP_reloads_the_files_at_Model_Path(bool startedIgnoringHangup)
     {
         using var folder = new TempFolder("reload-sighup");
         var served = folder.Sub("served.onnx");
         ReloadModels.CopyModel(Models.First, served);
-        await using var service = TestService.Start($"--Model:Path={served}", "--Model:ReloadOnSighup=true");
+        string[] arguments = [$"--Model:Path={served}", "--Model:ReloadOnSighup=true"];
+        await using var service = startedIgnoringHangup ? TestService.StartIgnoringHangup(arguments) : TestService.Start(arguments);
         var address = await service.WaitUntilListeningAsync();
         using var client = new HttpClient { BaseAddress = address };
         await ServiceFactory.WaitUntilReadyAsync(client);
@@ -175,6 +182,24 @@ public sealed class ReloadProcessTests(ITestOutputHelper output)
             await Task.Delay(50);
         }
         Assert.Equal("signal", model.LastReload!.Trigger);
+        Assert.False(service.HasExited);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+        Assert.False(service.IgnoresHangup);
+        if (startedIgnoringHangup)
+            Assert.Contains(service.LogEvents, e => ((string?)e["@m"])?.StartsWith("SIGHUP was ignored by this process") == true);
+    }
+
+    [Fact]
+    public async Task Without_ReloadOnSighup_an_ignored_SIGHUP_stays_ignored()
+    {
+        await using var service = TestService.StartIgnoringHangup($"--Model:Path={Models.First}");
+        var address = await service.WaitUntilListeningAsync();
+        using var client = new HttpClient { BaseAddress = address };
+        await ServiceFactory.WaitUntilReadyAsync(client);
+
+        Assert.True(service.IgnoresHangup); // nohup's choice is respected: the signal is not the service's
+        service.Hangup();
+        await Task.Delay(500);
         Assert.False(service.HasExited);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
     }
