@@ -9,13 +9,15 @@ public static class TestService
 
     /// <param name="environment">Environment variables besides ASPNETCORE_ENVIRONMENT=Production.</param>
     public static ServiceProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
-        new(Path.Combine(AppContext.BaseDirectory, "SNoJoE.Service.dll"), ["--Inference:Provider=cpu", .. arguments],
-            new Dictionary<string, string>(environment) { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
+        Start(environment, arguments, ignoreHangup: false);
 
     /// <summary>The service started with SIGHUP ignored, as under <c>nohup</c>.</summary>
     public static ServiceProcess StartIgnoringHangup(params string[] arguments) =>
+        Start(new Dictionary<string, string>(), arguments, ignoreHangup: true);
+
+    private static ServiceProcess Start(IReadOnlyDictionary<string, string> environment, string[] arguments, bool ignoreHangup) =>
         new(Path.Combine(AppContext.BaseDirectory, "SNoJoE.Service.dll"), ["--Inference:Provider=cpu", .. arguments],
-            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" }, ignoreHangup: true);
+            new Dictionary<string, string>(environment) { ["ASPNETCORE_ENVIRONMENT"] = "Production" }, ignoreHangup: ignoreHangup);
 
     /// <summary>Starts the service and waits until it exits by itself.</summary>
     public static async Task<ProcessRun> RunToExitAsync(params string[] arguments)
