@@ -60,20 +60,20 @@ public static class Calibrator
         if (scored.Images.Count == 0)
             throw new DatasetException($"No image of split '{split}' could be read ({scored.Unreadable.Count} unreadable).");
 
-        var energies = scored.Images.Select(i => (double)i.JointEnergy).ToArray();
+        var energies = scored.Images.Select(i => (double)i.ServedScore).ToArray();
         double threshold = EnergyCalibration.ThresholdForTpr(energies, tpr);
         var calibration = new CalibrationInfo
         {
             Split = split,
             Images = energies.Length,
             Tpr = tpr,
-            EnergyQuantiles = Quantiles.ToDictionary(q => q.Key, q => Quantile.Of(energies, q.Q)),
+            ScoreQuantiles = Quantiles.ToDictionary(q => q.Key, q => Quantile.Of(energies, q.Q)),
             Date = (clock ?? TimeProvider.System).GetUtcNow(),
             ModelSha256 = model.Sha256,
             Data = voc.Root,
-            Score = model.Manifest.ScoreName,
+            Score = model.Manifest.Score.Name,
         };
-        var manifest = model.Manifest with { EnergyThreshold = threshold, Calibration = calibration };
+        var manifest = model.Manifest.WithThreshold(threshold) with { Calibration = calibration };
         List<string>? withoutPositives = null;
         switch (labelThresholds)
         {

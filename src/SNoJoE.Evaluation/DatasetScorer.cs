@@ -104,7 +104,7 @@ public sealed class DatasetScorer
         var path = paths[pending.Index];
         if (pending.Output is null) return new UnreadableImage(pending.Index, path, pending.Error!);
         var output = (await pending.Output.ConfigureAwait(false)).Output;
-        return new ScoredImage(pending.Index, path, output.Logits, output.JointEnergy, output.Features);
+        return new ScoredImage(pending.Index, path, output.Logits, output.ServedScore, output.Features);
     }
 
     private DecodedImage Decode(int index, string path, InputBufferPool buffers)

@@ -54,7 +54,7 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
         bool needFeatures = mahalanobis is not null || detectors is not null;
         var scorer = new DatasetScorer(model, scorerOptions with { WithFeatures = needFeatures });
         // A model made by bake: its served score (the graph's output, the verdict's score) beside the plain joint energy.
-        var served = model.Manifest.ServedScore is { } servedScore ? ScoreNames.Served(servedScore.Name) : null;
+        var served = model.Manifest.Score is { IsBaked: true } servedScore ? ScoreNames.Served(servedScore.Name) : null;
         var scoreNames = OodScores.LogitScoreNames.Concat(served is null ? [] : [served]).Concat(mahalanobis is null ? [] : [OodScores.MahalanobisName])
             .Concat(detectors?.Names ?? []).ToArray();
         var verdictScore = served ?? OodScores.JointEnergyName;
@@ -64,8 +64,8 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
             throw new DatasetException($"No image of ID split '{request.IdSplit}' could be read ({idScored.Unreadable.Count} unreadable).");
         var idTable = Table(OodSetSpec.IdSetName, idScored, scoreNames, mahalanobis, detectors, served);
 
-        double? threshold = model.Manifest.EnergyThreshold;
-        if (threshold is null) notes.Add("The manifest has no energyThreshold (run calibrate): verdict rates are not reported.");
+        double? threshold = model.Manifest.Score.Threshold;
+        if (threshold is null) notes.Add("The manifest has no score.threshold (run calibrate): verdict rates are not reported.");
         var idEnergies = idTable[verdictScore];
 
         var oodSections = new List<OodSection>();
@@ -107,7 +107,7 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
             Generated = _clock.GetUtcNow(),
             Model = new ModelSection(
                 Path.GetFullPath(model.ModelPath), model.Manifest.Name, model.Sha256, model.Provider, labels, threshold,
-                model.Manifest.Calibration?.Split, model.Manifest.Calibration?.Tpr, model.Manifest.SpectralNorm.Mode, model.Manifest.ServedScore?.Name),
+                model.Manifest.Calibration?.Split, model.Manifest.Calibration?.Tpr, model.Manifest.SpectralNorm.Mode, model.Manifest.Score.IsBaked ? model.Manifest.Score.Name : null),
             Protocol = new ProtocolSection("id", request.RecallLevel, scoreNames),
             Id = IdSection(request, idImages, idScored, labels, threshold, idEnergies, model.Manifest.LabelThresholds),
             Ood = oodSections,
@@ -272,8 +272,8 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
             foreach (var name in scoreNames)
                 scores[name][i] = name switch
                 {
-                    OodScores.JointEnergyName => served is null ? image.JointEnergy : EnergyMath.JointEnergy(image.Logits),
-                    _ when name == served => image.JointEnergy,
+                    OodScores.JointEnergyName => served is null ? image.ServedScore : EnergyMath.JointEnergy(image.Logits),
+                    _ when name == served => image.ServedScore,
                     OodScores.MahalanobisName => mahalanobis!.Score(image.Features),
                     _ when posthoc is not null && posthoc.TryGetValue(name, out var v) => v,
                     _ => OodScores.Compute(name, image.Logits),

@@ -59,8 +59,8 @@ public sealed class DatasetScorerTests : IDisposable
             using (var image = decoder.Decode(scored.Path)) preprocessor.Fill(image, input);
             var direct = _model.Run(input, 1, withFeatures: true);
             Assert.Equal(direct.Logits, scored.Logits, (a, b) => Math.Abs(a - b) <= 1e-5f * Math.Max(1, Math.Abs(a)));
-            Assert.Equal(direct.Energies[0], scored.JointEnergy, 1e-4f);
-            Assert.Equal(EnergyMath.JointEnergy(scored.Logits), scored.JointEnergy, 1e-4f);
+            Assert.Equal(direct.Energies[0], scored.ServedScore, 1e-4f);
+            Assert.Equal(EnergyMath.JointEnergy(scored.Logits), scored.ServedScore, 1e-4f);
             Assert.NotNull(scored.Features);
             Assert.Equal(3, scored.Features!.Length);
         }
@@ -75,7 +75,7 @@ public sealed class DatasetScorerTests : IDisposable
         Assert.Equal(one.Unreadable.Select(i => i.Path), many.Unreadable.Select(i => i.Path));
         for (int i = 0; i < one.Images.Count; i++)
         {
-            Assert.Equal(one.Images[i].JointEnergy, many.Images[i].JointEnergy, 1e-5f);
+            Assert.Equal(one.Images[i].ServedScore, many.Images[i].ServedScore, 1e-5f);
             Assert.Null(one.Images[i].Features);
         }
     }

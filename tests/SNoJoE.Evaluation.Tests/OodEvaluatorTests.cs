@@ -125,7 +125,7 @@ public sealed class OodEvaluatorTests : IDisposable
             var collapsed = first with { ObservedTpr = 0.9993 }; // what a model whose energy collapses onto one value gives
             Assert.StartsWith("the threshold keeps 99.93% of the split, not 95.00%", collapsed.TieWarning);
             var saved = ManifestStore.Load(first.ManifestPath);
-            Assert.Equal(first.Threshold, saved.EnergyThreshold);
+            Assert.Equal(first.Threshold, saved.Score.Threshold);
             Assert.Equal(model.Sha256, saved.Calibration!.ModelSha256);
             Assert.Equal(20, saved.Calibration.Images);
             Assert.Equal(_voc.Root, saved.Calibration.Data);

@@ -144,7 +144,7 @@ public sealed class QuantizerTests : IDisposable
 
         var path = Path.Combine(_dir, "conv.onnx");
         AtomicFile.WriteAllBytes(path, w.ToModel("SNoJoE tests").ToByteArray());
-        ManifestStore.Save(new ModelManifest { Name = "conv", Model = "conv.onnx", Labels = Labels, Input = InputSpec.TorchvisionImageNet(Size, Size), EnergyThreshold = 1.5 },
+        ManifestStore.Save(new ModelManifest { Name = "conv", Model = "conv.onnx", Labels = Labels, Input = InputSpec.TorchvisionImageNet(Size, Size), Score = ServedScore.JointEnergy(threshold: 1.5) },
             ManifestStore.ManifestPathFor(path));
         return path;
     }
@@ -190,7 +190,7 @@ public sealed class QuantizerTests : IDisposable
         Assert.Equal(new Dictionary<string, int> { ["Add"] = 1, ["Conv"] = 3, ["MaxPool"] = 1 }, result.QuantizedNodes);
         Assert.Equal(24, result.CalibrationImagesUsed);
         var manifest = ManifestStore.LoadForModel(outPath);
-        Assert.Null(manifest.EnergyThreshold); // must be calibrated
+        Assert.Null(manifest.Score.Threshold); // must be calibrated
         Assert.Null(manifest.Calibration);
         Assert.Equal("minmax", manifest.Quantization!.Method);
         Assert.Equal(24, manifest.Quantization.CalibrationImages);
@@ -206,7 +206,7 @@ public sealed class QuantizerTests : IDisposable
         // Held-out images through the one preprocessor; tolerance: 3% of the float32 logits' spread over these images.
         var input = Int8Quantization.PreprocessedBatches(heldOut, manifest.Input, heldOut.Length).Single();
         using var fp32 = OnnxModel.Load(path, new InferenceOptions { Provider = ProviderPreference.Cpu });
-        using var int8 = OnnxModel.Load(outPath, manifest with { EnergyThreshold = 0 }, new InferenceOptions { Provider = ProviderPreference.Cpu });
+        using var int8 = OnnxModel.Load(outPath, manifest.WithThreshold(0), new InferenceOptions { Provider = ProviderPreference.Cpu });
         var a = fp32.Run(input.Data, input.Count);
         var b = int8.Run(input.Data, input.Count);
         double spread = a.Logits.Max() - a.Logits.Min();

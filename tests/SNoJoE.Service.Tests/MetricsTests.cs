@@ -29,8 +29,8 @@ public sealed class MetricsTests
         Assert.Equal(3, Value(text, "snojoe_batch_size_sum"));
         Assert.Equal(0, Value(text, "snojoe_queue_depth"));
         Assert.Equal(3, Values(text, "snojoe_verdicts_total").Sum());
-        Assert.Equal(3, Value(text, "snojoe_joint_energy_count"));
-        Assert.Contains($"snojoe_joint_energy_bucket{{le=\"{ExportedModel.EnergyThreshold.ToString(CultureInfo.InvariantCulture)}\"}}", text);
+        Assert.Equal(3, Value(text, "snojoe_served_score_count"));
+        Assert.Contains($"snojoe_served_score_bucket{{le=\"{ExportedModel.EnergyThreshold.ToString(CultureInfo.InvariantCulture)}\"}}", text);
         Assert.Equal(1, Value(text, "snojoe_ready"));
         var sha = ManifestStore.Sha256OfFile(ExportedModel.Shared.OnnxPath);
         Assert.Equal(1, Value(text, $"snojoe_model_info{{model=\"{ExportedModel.Shared.Manifest.Name}\",sha256=\"{sha}\",version=\"{ExportedModel.Shared.Manifest.Name}@{sha[..12]}\",provider=\"CPU\",score=\"joint-energy\"}}"));

@@ -27,7 +27,7 @@ public sealed class ModelAndHealthTests(DefaultServiceFixture service) : IClassF
         Assert.Equal(ExportedModel.ImageSize, model.Input.Height);
         Assert.Equal(manifest.Input.ChannelOrder, model.Input.ChannelOrder);
         Assert.Equal(manifest.Input.Mean, model.Input.Mean);
-        Assert.Equal(ExportedModel.EnergyThreshold, model.EnergyThreshold);
+        Assert.Equal(ExportedModel.EnergyThreshold, model.Score.Threshold);
         Assert.Equal("manifest", model.ThresholdSource);
         Assert.Equal(manifest.SpectralNorm.Mode, model.SpectralNorm.Mode);
         Assert.Equal("CPU", model.Provider.InUse);

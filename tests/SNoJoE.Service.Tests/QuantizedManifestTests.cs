@@ -39,7 +39,7 @@ public sealed class QuantizedManifestTests
         Assert.Equal(("minmax", 500, SourceSha), (q.Method, q.CalibrationImages, q.SourceModelSha256));
         Assert.Equal(22, q.QuantizedNodes!["Conv"]);
         var score = await (await client.PostRawAsync(TestImages.Jpeg(), "image/jpeg")).ReadScoreAsync();
-        Assert.Equal(ExportedModel.EnergyThreshold, score.Threshold);
+        Assert.Equal(ExportedModel.EnergyThreshold, score.Score.Threshold);
 
         await using var plain = new ServiceFactory();
         var plainModel = await (await (await plain.CreateReadyClientAsync()).GetAsync("/model")).ReadJsonAsync<ModelResponse>();

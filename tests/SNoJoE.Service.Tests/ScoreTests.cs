@@ -60,8 +60,8 @@ public sealed class ScoreTests(DefaultServiceFixture service) : IClassFixture<De
         }
         var expectedPresent = score.Scores.Where(s => s.Probability >= 0.5).OrderByDescending(s => s.Probability).Select(s => s.Label);
         Assert.Equal(expectedPresent, score.Labels.Select(l => l.Label));
-        Assert.Equal(ExportedModel.EnergyThreshold, score.Threshold);
-        Assert.Equal(score.JointEnergy < score.Threshold, score.IsOutOfDistribution);
+        Assert.Equal(ExportedModel.EnergyThreshold, score.Score.Threshold);
+        Assert.Equal(score.Score.Value < score.Score.Threshold, score.IsOutOfDistribution);
         Assert.Equal(score.IsOutOfDistribution ? "out-of-distribution" : "in-distribution", score.Verdict);
         Assert.True(score.Timings.DecodeMs > 0 && score.Timings.InferenceMs > 0 && score.Timings.QueueMs >= 0, $"timings {score.Timings}");
     }
@@ -89,7 +89,7 @@ public sealed class ScoreTests(DefaultServiceFixture service) : IClassFixture<De
 
         // The training project's evaluate path (DatasetScorer) on the file.
         var scored = await new DatasetScorer(model).ScoreAllAsync([path]);
-        Assert.Equal(scored.Images.Single().JointEnergy, score.JointEnergy, 1e-5);
+        Assert.Equal(scored.Images.Single().ServedScore, score.Score.Value, 1e-5);
     }
 
     public static TheoryData<string> Kinds => new() { "grayscale", "transparent", "16-bit" };
@@ -140,7 +140,7 @@ public sealed class ScoreTests(DefaultServiceFixture service) : IClassFixture<De
         using var lenientResponse = await (await lenient.CreateReadyClientAsync()).PostRawAsync(image, "image/jpeg");
 
         var ood = await strictResponse.ReadScoreAsync();
-        Assert.Equal(1000, ood.Threshold);
+        Assert.Equal(1000, ood.Score.Threshold);
         Assert.True(ood.IsOutOfDistribution);
         Assert.Equal("out-of-distribution", ood.Verdict);
         var id = await lenientResponse.ReadScoreAsync();

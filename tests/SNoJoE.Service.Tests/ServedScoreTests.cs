@@ -43,17 +43,20 @@ public sealed class ServedScoreTests(ServedScoreServiceFixture service) : IClass
             var score = await (await service.Client.PostRawAsync(await File.ReadAllBytesAsync(files[i]), "image/jpeg")).ReadScoreAsync();
             var expected = reference.Images[i];
             double served = model.Bake.Score.Score(expected.Logits, expected.Features);
-            Assert.Equal(ServedScoreModel.Score, score.ServedScore);
-            Assert.True(Math.Abs(score.JointEnergy - served) <= Tolerance * Math.Max(1, Math.Abs(served)), $"image {i}: service {score.JointEnergy}, C# {served}");
-            Assert.Equal(model.Manifest.EnergyThreshold!.Value, score.Threshold);
-            Assert.Equal(score.JointEnergy < score.Threshold, score.IsOutOfDistribution);
+            Assert.Equal(ServedScoreModel.Score, score.Score.Name);
+            Assert.True(Math.Abs(score.Score.Value - served) <= Tolerance * Math.Max(1, Math.Abs(served)), $"image {i}: service {score.Score.Value}, C# {served}");
+            // jointEnergy stays honest: the sum of softplus of the returned logits, whatever the served score.
+            double naive = score.Scores.Sum(s => Math.Log(1 + Math.Exp(s.Logit)));
+            Assert.Equal(naive, score.JointEnergy, 1e-4);
+            Assert.Equal(model.Manifest.Score.Threshold!.Value, score.Score.Threshold);
+            Assert.Equal(score.Score.Value < score.Score.Threshold, score.IsOutOfDistribution);
             verdicts.Add(score.IsOutOfDistribution);
             // Labels and per-label numbers: the source model's own logits, at the manifest's F1 thresholds.
             for (int k = 0; k < expected.Logits.Length; k++) Assert.Equal(expected.Logits[k], score.Scores[k].Logit, 1e-4);
             var thresholds = model.Manifest.LabelThresholds!;
             var present = score.Scores.Where((s, k) => s.Probability >= thresholds[k]).Select(s => s.Label).Order();
             Assert.Equal(present, score.Labels.Select(l => l.Label).Order());
-            differsFromJointEnergy |= Math.Abs(EnergyMath.JointEnergy(expected.Logits) - score.JointEnergy) > 1e-3;
+            differsFromJointEnergy |= Math.Abs(EnergyMath.JointEnergy(expected.Logits) - score.Score.Value) > 1e-3;
         }
         Assert.True(differsFromJointEnergy, "the served score should not be the plain joint energy of the logits");
     }
@@ -64,16 +67,17 @@ public sealed class ServedScoreTests(ServedScoreServiceFixture service) : IClass
         using var response = await service.Client.PostImagesAsync("/score/batch", (TestImages.Jpeg(1), "a.jpg"), (TestImages.Png(2), "b.png"));
         var items = await response.ReadJsonAsync<BatchItemResponse[]>();
         Assert.Equal(2, items.Length);
-        Assert.All(items, item => Assert.Equal(ServedScoreModel.Score, item.Result!.ServedScore));
+        Assert.All(items, item => Assert.Equal(ServedScoreModel.Score, item.Result!.Score.Name));
     }
 
     [Fact]
     public async Task The_model_endpoint_describes_the_score_its_constants_and_what_they_were_fitted_on()
     {
         var model = await (await service.Client.GetAsync("/model")).ReadJsonAsync<ModelResponse>();
-        Assert.Equal(ServedScoreModel.Score, model.ServedScore);
-        var details = Assert.IsType<ServedScoreInfo>(model.ServedScoreDetails);
-        Assert.Equal((ServedScoreInfo.EnergyFamily, "served_score", "hidden"), (details.Family, details.Output, details.Layer));
+        Assert.Equal(ServedScoreModel.Score, model.Score.Name);
+        var details = model.Score;
+        Assert.True(details.IsBaked);
+        Assert.Equal((ServedScore.EnergyFamily, "served_score", "hidden"), (details.Family, details.Output, details.Layer));
         Assert.Equal(90, details.Parameters["reactPercentile"]);
         Assert.Equal(ServedScoreModel.Shared.Bake.Score.ReactClip, (float)details.Parameters["reactClip"]);
         Assert.Equal(90, details.Parameters["diceSparsityPercent"]);
@@ -92,7 +96,8 @@ public sealed class ServedScoreTests(ServedScoreServiceFixture service) : IClass
         (await service.Client.PostRawAsync(TestImages.Jpeg(3), "image/jpeg")).EnsureSuccessStatusCode();
         var text = await service.Client.GetStringAsync("/metrics");
         Assert.Matches(new Regex($"^snojoe_model_info\\{{[^}}]*score=\"{Regex.Escape(ServedScoreModel.Score)}\"[^}}]*\\}} 1$", RegexOptions.Multiline), text);
-        Assert.Matches(new Regex(@"^snojoe_joint_energy_count [1-9]", RegexOptions.Multiline), text);
+        Assert.Matches(new Regex(@"^snojoe_served_score_count [1-9]", RegexOptions.Multiline), text);
+        Assert.DoesNotMatch(new Regex(@"^snojoe_joint_energy", RegexOptions.Multiline), text);
     }
 
     [Fact]
@@ -100,7 +105,6 @@ public sealed class ServedScoreTests(ServedScoreServiceFixture service) : IClass
     {
         var name = ServedScoreModel.Shared.Manifest.Name;
         var metadata = JsonNode.Parse(await service.Client.GetStringAsync($"/v2/models/{name}"))!;
-        Assert.Equal("served_score", (string?)metadata["parameters"]!["served_score"]);
         Assert.Equal(ServedScoreModel.Score, (string?)metadata["parameters"]!["served_score_name"]);
         Assert.Contains(metadata["outputs"]!.AsArray(), o => (string?)o!["name"] == "served_score");
 
@@ -118,7 +122,10 @@ public sealed class ServedScoreTests(ServedScoreServiceFixture service) : IClass
         var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.True(response.IsSuccessStatusCode, answer.ToJsonString());
         var served = answer["outputs"]!.AsArray().Single(o => (string?)o!["name"] == "served_score")!;
-        Assert.Equal(expected.JointEnergy, (float)served["data"]![0]!, 1e-4);
+        Assert.Equal(expected.Score.Value, (float)served["data"]![0]!, 1e-4);
+        var energy = answer["outputs"]!.AsArray().Single(o => (string?)o!["name"] == "joint_energy")!;
+        Assert.Equal(expected.JointEnergy, (float)energy["data"]![0]!, 1e-4);
+        Assert.NotEqual(expected.Score.Value, expected.JointEnergy); // the baked score is not the plain energy
         var isOod = answer["outputs"]!.AsArray().Single(o => (string?)o!["name"] == "is_ood")!;
         Assert.Equal(expected.IsOutOfDistribution, (bool)isOod["data"]![0]!);
     }
@@ -129,10 +136,11 @@ public sealed class ServedScoreTests(ServedScoreServiceFixture service) : IClass
         var document = JsonNode.Parse(await service.Client.GetStringAsync("/swagger/v1/swagger.json"))!;
         var schemas = document["components"]!["schemas"]!;
         var score = schemas["ScoreResponse"]!["properties"]!;
-        Assert.Contains("joint-energy", (string?)score["servedScore"]!["description"]);
-        Assert.Contains("baked", (string?)score["jointEnergy"]!["description"]);
-        Assert.NotNull(schemas["ModelResponse"]!["properties"]!["servedScoreDetails"]);
-        Assert.NotNull(schemas["ServedScoreInfo"]!["properties"]!["fittedOn"]);
+        Assert.Contains("out-of-distribution", (string?)schemas["ServedScoreValue"]!["properties"]!["threshold"]!["description"]);
+        Assert.Contains("sum", (string?)score["jointEnergy"]!["description"]);
+        Assert.Contains("joint-energy", (string?)schemas["ServedScoreValue"]!["properties"]!["name"]!["description"]);
+        Assert.NotNull(schemas["ModelResponse"]!["properties"]!["score"]);
+        Assert.NotNull(schemas["ServedScore"]!["properties"]!["fittedOn"]);
     }
 }
 
@@ -142,36 +150,22 @@ public sealed class ServedScoreCompatibilityTests(DefaultServiceFixture service)
     [Fact]
     public async Task A_manifest_without_a_served_score_serves_the_joint_energy_under_its_name()
     {
-        Assert.DoesNotContain("servedScore", File.ReadAllText(ManifestStore.ManifestPathFor(ExportedModel.Shared.OnnxPath)));
+        Assert.Equal("joint-energy", (string?)JsonNode.Parse(File.ReadAllText(ManifestStore.ManifestPathFor(ExportedModel.Shared.OnnxPath)))!["score"]!["name"]);
         var score = await (await service.Client.PostRawAsync(TestImages.Jpeg(4), "image/jpeg")).ReadScoreAsync();
-        Assert.Equal("joint-energy", score.ServedScore);
+        Assert.Equal("joint-energy", score.Score.Name);
+        Assert.Equal(score.JointEnergy, score.Score.Value, 1e-4);
         Assert.Equal(EnergyMath.JointEnergy(score.Scores.Select(s => s.Logit).ToArray()), score.JointEnergy, 1e-4);
         Assert.Equal(score.Scores.Sum(s => (double)s.Energy), score.JointEnergy, 1e-4);
         var model = await (await service.Client.GetAsync("/model")).ReadJsonAsync<ModelResponse>();
-        Assert.Equal("joint-energy", model.ServedScore);
-        Assert.Null(model.ServedScoreDetails);
+        Assert.Equal("joint-energy", model.Score.Name);
+        Assert.Null(model.Score.Description);
         Assert.Matches(new Regex("^snojoe_model_info\\{[^}]*score=\"joint-energy\"[^}]*\\} 1$", RegexOptions.Multiline), await service.Client.GetStringAsync("/metrics"));
-    }
-
-    [Fact]
-    public void Manifests_written_before_served_scores_load_with_joint_energy()
-    {
-        // the first bundled models' manifests, as committed before bake and calibrate's score existed
-        foreach (var name in new[] { "snojoe-resnet18-vocsynth.json", "snojoe-resnet18-vocsynth.int8.json" })
-        {
-            var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", "LegacyManifests", name);
-            Assert.DoesNotContain("servedScore", File.ReadAllText(path));
-            var manifest = ManifestStore.Load(path);
-            Assert.Null(manifest.ServedScore);
-            Assert.Null(manifest.Calibration!.Score);
-            Assert.Equal(("joint-energy", "joint_energy"), (manifest.ScoreName, manifest.ScoreOutput));
-        }
     }
 
     [Fact]
     public async Task A_served_score_output_the_graph_lacks_stops_the_start_with_one_message()
     {
-        var path = ServedScoreCopy("missing-output", m => m["servedScore"]!["output"] = "no_such_output");
+        var path = ServedScoreCopy("missing-output", m => m["score"]!["output"] = "no_such_output");
         var run = await TestService.RunToExitAsync($"--Model:Path={path}");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("has no output 'no_such_output'", run.OneFatalMessage());

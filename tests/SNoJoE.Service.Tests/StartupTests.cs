@@ -51,14 +51,14 @@ public sealed class StartupTests
     [Fact]
     public async Task An_uncalibrated_model_needs_a_configured_threshold()
     {
-        var path = ExportedModel.Shared.CopyWithManifest("uncalibrated", manifest => manifest["energyThreshold"] = null);
+        var path = ExportedModel.Shared.CopyWithManifest("uncalibrated", manifest => manifest["score"]!["threshold"] = null);
         var run = await TestService.RunToExitAsync($"--Model:Path={path}");
         Assert.Equal(1, run.ExitCode);
-        Assert.Contains("has no energyThreshold (it was never calibrated): calibrate it, or set Model:EnergyThreshold", run.OneFatalMessage());
+        Assert.Contains("has no score.threshold (it was never calibrated): calibrate it, or set Model:ScoreThreshold", run.OneFatalMessage());
 
-        await using var configured = new ServiceFactory(new Dictionary<string, string?> { ["Model:Path"] = path, ["Model:EnergyThreshold"] = "1.5" });
+        await using var configured = new ServiceFactory(new Dictionary<string, string?> { ["Model:Path"] = path, ["Model:ScoreThreshold"] = "1.5" });
         var score = await (await (await configured.CreateReadyClientAsync()).PostRawAsync(TestImages.Jpeg(), "image/jpeg")).ReadScoreAsync();
-        Assert.Equal(1.5, score.Threshold);
+        Assert.Equal(1.5, score.Score.Threshold);
     }
 
     [Fact]

@@ -57,7 +57,7 @@ internal static class TinyOnnx
             Model = name + ".onnx",
             Labels = labels,
             Input = InputSpec.TorchvisionImageNet(size, size),
-            EnergyThreshold = energyThreshold,
+            Score = ServedScore.JointEnergy(threshold: energyThreshold),
         }, ManifestStore.ManifestPathFor(modelPath));
         return modelPath;
     }

@@ -97,9 +97,9 @@ public static class BakeCommand
                     Console.Out.WriteLine(Invariant($"  {c.Name,-32} {c.Auroc * 100,6:F2} {c.Fpr95 * 100,6:F2} {SignedPoints.Format(c.AurocGain),6} [{SignedPoints.Format(c.GainLow)}, {SignedPoints.Format(c.GainHigh)}]"));
                 Console.Out.WriteLine($"chosen: {result.Score.Spec} (rule: {ScoreSelection.Rule})");
             }
-            var served = result.Manifest.ServedScore!;
+            var served = result.Manifest.Score;
             Console.Out.WriteLine($"served score: {served.Name} ({served.Description})");
-            Console.Out.WriteLine("parameters: " + string.Join(", ", served.Parameters.Select(p => Invariant($"{p.Key} {p.Value:G6}"))));
+            Console.Out.WriteLine("parameters: " + string.Join(", ", served.Parameters!.Select(p => Invariant($"{p.Key} {p.Value:G6}"))));
             if (served.FittedOn is { } fit)
                 Console.Out.WriteLine($"fitted on: {fit.Data} split '{fit.Split}' ({fit.Images} images){(fit.TemperatureSplit is null ? "" : $", temperature on '{fit.TemperatureSplit}' ({fit.TemperatureImages} images)")}, dataset {fit.DatasetFingerprint}");
             else Console.Out.WriteLine("fitted on: nothing (every constant of this score is given)");
@@ -108,7 +108,7 @@ public static class BakeCommand
             if (result.HeadMaxAbsLogitError is { } headError) Console.Out.WriteLine(Invariant($"the C# head matches the graph's logits to {headError:G3}"));
             if (result.ParityImages > 0)
                 Console.Out.WriteLine(Invariant($"parity on {result.ParityImages} images: graph vs C# score |diff| max {result.MaxAbsDifference:G3} ({result.MaxRelativeDifference:G3} relative; tolerance {ServedScoreBaker.RelativeTolerance:G1})"));
-            Console.Out.WriteLine($"wrote {result.ModelPath} and its manifest; energyThreshold is null: run `snojoe calibrate --model {result.ModelPath} --data {parse.GetValue(data)} --split val` before serving it.");
+            Console.Out.WriteLine($"wrote {result.ModelPath} and its manifest; score.threshold is null: run `snojoe calibrate --model {result.ModelPath} --data {parse.GetValue(data)} --split val` before serving it.");
             return 0;
         });
         return command;

@@ -45,9 +45,9 @@ public static class CalibrateCommand
             var c = result.Manifest.Calibration!;
             foreach (var u in result.Unreadable) Console.Error.WriteLine($"warning: unreadable, left out: {u.Path}: {u.Reason}");
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"energyThreshold = {result.Threshold:R} on score {c.Score} (split '{c.Split}', {c.Images} images, requested TPR {c.Tpr}, observed {result.ObservedTpr:F4})"));
-            Console.Out.WriteLine("energy quantiles: " + string.Join(", ",
-                c.EnergyQuantiles.Select(q => string.Create(CultureInfo.InvariantCulture, $"{q.Key} {q.Value:G6}"))));
+                $"score.threshold = {result.Threshold:R} on score {c.Score} (split '{c.Split}', {c.Images} images, requested TPR {c.Tpr}, observed {result.ObservedTpr:F4})"));
+            Console.Out.WriteLine("score quantiles: " + string.Join(", ",
+                c.ScoreQuantiles.Select(q => string.Create(CultureInfo.InvariantCulture, $"{q.Key} {q.Value:G6}"))));
             if (result.TieWarning is { } tie) Console.Error.WriteLine($"warning: {tie}");
             if (mode == LabelThresholdMode.F1)
             {

@@ -54,8 +54,8 @@ public static class QuantizeCommand
             if (Path.GetFullPath(outPath) == Path.GetFullPath(modelPath)) throw new CliException("--out must not be the float32 model.");
             var source = ManifestStore.LoadForModel(modelPath);
             if (source.Quantization is not null) throw new CliException($"'{modelPath}' is already quantized ({source.Quantization.Method}).");
-            if (source.ServedScore is not null)
-                throw new CliException($"'{modelPath}' carries a baked served score ({source.ServedScore.Name}): quantize its source model ({source.ServedScore.SourceModel}), then bake the int8 model.");
+            if (source.Score.IsBaked)
+                throw new CliException($"'{modelPath}' carries a baked served score ({source.Score.Name}): quantize its source model ({source.Score.SourceModel}), then bake the int8 model.");
             var voc = VocDataset.Open(parse.GetValue(data)!);
             var ids = voc.SplitIds(parse.GetValue(split)!);
             if (ids.Count == 0) throw new CliException($"Split '{parse.GetValue(split)}' lists no images.");
@@ -96,7 +96,7 @@ public static class QuantizeCommand
                     var a = await new DatasetScorer(fp32, new DatasetScorerOptions { BatchSize = 16 }).ScoreAllAsync(heldOut, cancellationToken: cancellationToken);
                     var b = await new DatasetScorer(int8, new DatasetScorerOptions { BatchSize = 16 }).ScoreAllAsync(heldOut, cancellationToken: cancellationToken);
                     var r = ModelParity.Compare(a.Images.Select(i => i.Logits).ToArray(), b.Images.Select(i => i.Logits).ToArray(),
-                        a.Images.Select(i => i.JointEnergy).ToArray(), b.Images.Select(i => i.JointEnergy).ToArray(), source.LabelThresholds);
+                        a.Images.Select(i => i.ServedScore).ToArray(), b.Images.Select(i => i.ServedScore).ToArray(), source.LabelThresholds);
                     Console.Out.WriteLine(Invariant($"parity on {r.Images} held-out images of '{q.CalibrationSplit}' (after the calibration ones): logits |diff| max {r.MaxAbsLogitDiff:F4} mean {r.MeanAbsLogitDiff:F4}; ")
                         + Invariant($"label decisions agree {r.LabelAgreement * 100:F2}% (whole label set {r.ImageLabelSetAgreement * 100:F1}% of images); ")
                         + Invariant($"joint energy |diff| max {r.MaxAbsEnergyDiff:F4} mean {r.MeanAbsEnergyDiff:F4}, Spearman {r.EnergySpearman:F5}"));
@@ -113,7 +113,7 @@ public static class QuantizeCommand
                     }
                 }
             }
-            Console.Out.WriteLine($"energyThreshold is null: the int8 model needs its own threshold; run `snojoe calibrate --model {result.ModelPath} --data {parse.GetValue(data)} --split {q.CalibrationSplit}` before serving it.");
+            Console.Out.WriteLine($"score.threshold is null: the int8 model needs its own threshold; run `snojoe calibrate --model {result.ModelPath} --data {parse.GetValue(data)} --split {q.CalibrationSplit}` before serving it.");
             return 0;
         });
         return command;

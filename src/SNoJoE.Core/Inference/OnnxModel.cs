@@ -25,7 +25,7 @@ public sealed class OnnxModel : IDisposable
         FeatureSize = featureSize;
         Sha256 = ManifestStore.Sha256OfFile(modelPath);
         _inputNames = [manifest.Input.Name];
-        _scoreOutputNames = [manifest.Outputs.Logits, manifest.ScoreOutput];
+        _scoreOutputNames = [manifest.Outputs.Logits, manifest.Score.Output];
         _allOutputNames = featureSize > 0 ? [.. _scoreOutputNames, manifest.Outputs.Features!] : _scoreOutputNames;
     }
 
@@ -163,11 +163,11 @@ public sealed class OnnxModel : IDisposable
             var dims = input.Dimensions;
             if (dims.Length != 4 || dims[1] != 3 || dims[2] != spec.Height || dims[3] != spec.Width)
                 throw new ModelLoadException($"The model input '{spec.Name}' has shape [{string.Join(",", dims)}] but the manifest says [N,3,{spec.Height},{spec.Width}].");
-            foreach (var name in new[] { manifest.Outputs.Logits, manifest.ScoreOutput })
+            foreach (var name in new[] { manifest.Outputs.Logits, manifest.Score.Output })
                 if (!session.OutputMetadata.ContainsKey(name))
-                    throw new ModelLoadException($"The model has no output '{name}'{(manifest.ServedScore is null ? "" : $" (served score {manifest.ScoreName})")} (it has: {string.Join(", ", session.OutputMetadata.Keys)}).");
-            if (session.OutputMetadata[manifest.ScoreOutput].Dimensions.Length != 1)
-                throw new ModelLoadException($"The model output '{manifest.ScoreOutput}' has shape [{string.Join(",", session.OutputMetadata[manifest.ScoreOutput].Dimensions)}], not one score per image [N].");
+                    throw new ModelLoadException($"The model has no output '{name}'{(manifest.Score.IsBaked ? $" (served score {manifest.Score.Name})" : "")} (it has: {string.Join(", ", session.OutputMetadata.Keys)}).");
+            if (session.OutputMetadata[manifest.Score.Output].Dimensions.Length != 1)
+                throw new ModelLoadException($"The model output '{manifest.Score.Output}' has shape [{string.Join(",", session.OutputMetadata[manifest.Score.Output].Dimensions)}], not one score per image [N].");
             var logitDims = session.OutputMetadata[manifest.Outputs.Logits].Dimensions;
             if (logitDims.Length != 2 || logitDims[1] != manifest.Labels.Count)
                 throw new ModelLoadException($"The model output '{manifest.Outputs.Logits}' has shape [{string.Join(",", logitDims)}] but the manifest lists {manifest.Labels.Count} labels.");

@@ -1,6 +1,7 @@
 using SNoJoE.Core.IO;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace SNoJoE.Core.Manifest;
@@ -24,7 +25,7 @@ public static class ManifestStore
         ModelManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(manifestPath), JsonOptions);
+            manifest = Parse(File.ReadAllText(manifestPath));
         }
         catch (JsonException e)
         {
@@ -35,6 +36,15 @@ public static class ManifestStore
         if (problems.Count > 0)
             throw new ManifestException($"Manifest '{manifestPath}' is invalid: {string.Join("; ", problems)}");
         return manifest;
+    }
+
+    /// <summary>Deserializes a manifest of the current schema, or of schema 1 upgraded (<see cref="ManifestSchema1"/>).</summary>
+    private static ModelManifest? Parse(string json)
+    {
+        if (JsonNode.Parse(json) is not JsonObject node) return null;
+        if (node["schemaVersion"] is JsonValue version && version.TryGetValue<int>(out var v) && v == ManifestSchema1.Version)
+            ManifestSchema1.Upgrade(node);
+        return node.Deserialize<ModelManifest>(JsonOptions);
     }
 
     /// <summary>Loads the manifest that belongs to <paramref name="modelPath"/> (either the .onnx or the .json path).</summary>
@@ -73,7 +83,8 @@ public static class ManifestStore
             if (CntkResNet18InputSize.IsBackbone(m.Training?.Backbone) && CntkResNet18InputSize.Problem(i.Width, i.Height) is { } sizeProblem)
                 problems.Add(sizeProblem);
         }
-        if (m.EnergyThreshold is { } t && (double.IsNaN(t) || double.IsInfinity(t))) problems.Add("energyThreshold must be finite");
+        if (m.Score is null) problems.Add("score is missing");
+        else problems.AddRange(ValidateScore(m.Score, m.Outputs));
         if (m.SpectralNorm?.Mode is not ("none" or "conv" or "soft")) problems.Add($"spectralNorm.mode '{m.SpectralNorm?.Mode}' must be none, conv or soft");
         if (m.Quantization is { } q)
         {
@@ -84,28 +95,35 @@ public static class ManifestStore
             if (q.SourceModelSha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigitLower))
                 problems.Add("quantization.sourceModelSha256 must be 64 lower-case hex digits");
         }
-        if (m.ServedScore is { } score) problems.AddRange(ValidateServedScore(score, m.Outputs));
-        if (m.Calibration?.Score is { } calibrated && calibrated != m.ScoreName)
-            problems.Add($"the threshold was calibrated on score '{calibrated}' but the model serves '{m.ScoreName}' (run calibrate)");
+        if (m.Calibration?.Score is { } calibrated && m.Score is not null && calibrated != m.Score.Name)
+            problems.Add($"the threshold was calibrated on score '{calibrated}' but the model serves '{m.Score.Name}' (run calibrate)");
         return problems;
     }
 
-    private static IEnumerable<string> ValidateServedScore(ServedScoreInfo s, OutputNames outputs)
+    private static IEnumerable<string> ValidateScore(ServedScore s, OutputNames outputs)
     {
-        if (string.IsNullOrWhiteSpace(s.Name)) yield return "servedScore.name is empty";
-        if (!ServedScoreInfo.Families.Contains(s.Family)) yield return $"servedScore.family '{s.Family}' must be {string.Join(" or ", ServedScoreInfo.Families)}";
-        if (string.IsNullOrWhiteSpace(s.Output)) yield return "servedScore.output is empty";
+        if (string.IsNullOrWhiteSpace(s.Name)) yield return "score.name is empty";
+        if (!ServedScore.Families.Contains(s.Family)) yield return $"score.family '{s.Family}' must be {string.Join(" or ", ServedScore.Families)}";
+        if (string.IsNullOrWhiteSpace(s.Output)) yield return "score.output is empty";
         else if (s.Output == outputs.Logits || s.Output == outputs.Features)
-            yield return $"servedScore.output '{s.Output}' must not be the logits or features output";
-        if (s.Layer is not (null or "hidden" or "pooled")) yield return $"servedScore.layer '{s.Layer}' must be hidden, pooled or null";
-        if (s.Parameters is null) yield return "servedScore.parameters is missing";
+            yield return $"score.output '{s.Output}' must not be the logits or features output";
+        if (s.Threshold is { } t && !double.IsFinite(t)) yield return "score.threshold must be finite";
+        if (!s.IsBaked)
+        {
+            if (s.Output != outputs.JointEnergy) yield return $"score.output of joint-energy must be the joint energy output '{outputs.JointEnergy}'";
+            if (s.Family != ServedScore.EnergyFamily) yield return "score.family of joint-energy must be energy";
+            yield break;
+        }
+        if (s.Output == outputs.JointEnergy) yield return $"score.output of the baked score {s.Name} must not be the plain joint energy output";
+        if (s.Layer is not (null or "hidden" or "pooled")) yield return $"score.layer '{s.Layer}' must be hidden, pooled or null";
+        if (s.Parameters is null) yield return "score.parameters is missing";
         else
             foreach (var (key, value) in s.Parameters)
-                if (!double.IsFinite(value)) yield return $"servedScore.parameters.{key} must be finite";
+                if (!double.IsFinite(value)) yield return $"score.parameters.{key} must be finite";
         if (s.FittedOn is { } fit && (fit.Images < 1 || string.IsNullOrWhiteSpace(fit.Split)))
-            yield return "servedScore.fittedOn needs a split and at least 1 image";
+            yield return "score.fittedOn needs a split and at least 1 image";
         if (s.SourceModelSha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigitLower))
-            yield return "servedScore.sourceModelSha256 must be 64 lower-case hex digits";
+            yield return "score.sourceModelSha256 must be 64 lower-case hex digits";
     }
 
     public static string Sha256OfFile(string path)

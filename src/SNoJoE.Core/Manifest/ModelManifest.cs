@@ -4,12 +4,13 @@ namespace SNoJoE.Core.Manifest;
 
 /// <summary>
 /// Everything a consumer needs to run an exported model: the labels, how to turn an image into the
-/// input tensor, where the outputs are, and the calibrated energy threshold. Saved beside the ONNX
-/// file as <c>&lt;name&gt;.json</c>.
+/// input tensor, where the outputs are, and the served score with its calibrated threshold. Saved beside the ONNX
+/// file as <c>&lt;name&gt;.json</c>. Schema 2; schema 1 files (<c>energyThreshold</c> and an optional <c>servedScore</c>)
+/// are upgraded as they are read (<see cref="ManifestSchema1"/>).
 /// </summary>
 public sealed record ModelManifest
 {
-    public const int CurrentSchemaVersion = 1;
+    public const int CurrentSchemaVersion = 2;
 
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
     public required string Name { get; init; }
@@ -24,35 +25,24 @@ public sealed record ModelManifest
     public required InputSpec Input { get; init; }
     public OutputNames Outputs { get; init; } = new();
     public SpectralNormInfo SpectralNorm { get; init; } = new();
-    /// <summary>
-    /// The served score (see <see cref="ServedScore"/>; the joint energy when there is none) at or above which an
-    /// image is in-distribution; null until calibrated.
-    /// </summary>
-    public double? EnergyThreshold { get; init; }
+    /// <summary>The score the verdict is based on and its calibrated threshold.</summary>
+    public ServedScore Score { get; init; } = ServedScore.JointEnergy();
     public CalibrationInfo? Calibration { get; init; }
     public TrainingSummary? Training { get; init; }
     /// <summary>Set on a model written by <c>snojoe quantize</c>: how it was quantized and from which float32 model. Null for float32 models.</summary>
     public QuantizationInfo? Quantization { get; init; }
-    /// <summary>
-    /// Set on a model written by <c>snojoe bake</c>: the post-hoc score baked into the graph that the verdict is based on.
-    /// Null (and not written): the verdict is based on the graph's plain joint energy.
-    /// </summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public ServedScoreInfo? ServedScore { get; init; }
 
-    /// <summary>The graph output the verdict thresholds: the served score's, else the joint energy.</summary>
-    [JsonIgnore]
-    public string ScoreOutput => ServedScore?.Output ?? Outputs.JointEnergy;
-
-    /// <summary>The name of the score the verdict is based on ("joint-energy" without a served score).</summary>
-    [JsonIgnore]
-    public string ScoreName => ServedScore?.Name ?? ServedScoreInfo.JointEnergyName;
+    /// <summary>This manifest with the served score's threshold set (null: uncalibrated).</summary>
+    public ModelManifest WithThreshold(double? threshold) => this with { Score = Score with { Threshold = threshold } };
 }
 
 public sealed record OutputNames
 {
+    public const string DefaultJointEnergy = "joint_energy";
+
     public string Logits { get; init; } = "logits";
-    public string JointEnergy { get; init; } = "joint_energy";
+    /// <summary>The plain joint energy of the logits, which every exported model computes (the honest <c>jointEnergy</c> of an answer is recomputed from the logits).</summary>
+    public string JointEnergy { get; init; } = DefaultJointEnergy;
     /// <summary>Pooled backbone features (optional; used by Mahalanobis evaluation only).</summary>
     public string? Features { get; init; } = "features";
 }
@@ -70,8 +60,8 @@ public sealed record CalibrationInfo
     public required string Split { get; init; }
     public required int Images { get; init; }
     public required double Tpr { get; init; }
-    /// <summary>Energy quantiles keyed "p1", "p5", "p50", "p95", "p99".</summary>
-    public required IReadOnlyDictionary<string, double> EnergyQuantiles { get; init; }
+    /// <summary>Quantiles of the served score on the split, keyed "p1", "p5", "p50", "p95", "p99".</summary>
+    public required IReadOnlyDictionary<string, double> ScoreQuantiles { get; init; }
     public required DateTimeOffset Date { get; init; }
     public required string ModelSha256 { get; init; }
     public string? Data { get; init; }
@@ -124,8 +114,8 @@ public sealed record OutlierTrainingInfo
 }
 
 /// <summary>
-/// How a static QDQ int8 model was made from a float32 one. The int8 model needs its own energy threshold
-/// (<c>snojoe calibrate</c>): the quantizer leaves <see cref="ModelManifest.EnergyThreshold"/> null.
+/// How a static QDQ int8 model was made from a float32 one. The int8 model needs its own threshold
+/// (<c>snojoe calibrate</c>): the quantizer leaves the served score's threshold null.
 /// </summary>
 public sealed record QuantizationInfo
 {

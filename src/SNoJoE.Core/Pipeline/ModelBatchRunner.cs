@@ -3,7 +3,7 @@ using SNoJoE.Core.Inference;
 namespace SNoJoE.Core.Pipeline;
 
 /// <summary>One image's model outputs: K logits, the graph's joint energy and, when asked for, the pooled features.</summary>
-public sealed record ImageOutput(float[] Logits, float JointEnergy, float[]? Features);
+public sealed record ImageOutput(float[] Logits, float ServedScore, float[]? Features);
 
 /// <summary>
 /// A batched model run into caller-owned buffers, shaped like

@@ -4,11 +4,15 @@ namespace SNoJoE.Core.Scoring;
 
 public sealed record LabelScore(string Label, float Logit, float Probability, float Energy);
 
-/// <summary>The full reading of one image: every label's score, the labels present, the energy and the verdict.</summary>
+/// <summary>
+/// The full reading of one image: every label's score, the labels present, the joint energy of the logits (always the
+/// sum of the label energies), the served score's value and threshold, and the verdict (<c>score &lt; threshold</c>).
+/// </summary>
 public sealed record ImageScore(
     IReadOnlyList<LabelScore> Scores,
     IReadOnlyList<LabelScore> LabelsPresent,
     float JointEnergy,
+    float ServedScore,
     double? Threshold,
     bool IsOutOfDistribution)
 {
@@ -21,23 +25,24 @@ public static class Verdicts
     public const string OutOfDistribution = "out-of-distribution";
 }
 
-/// <summary>Turns a model's logits into an <see cref="ImageScore"/> using the manifest's labels and thresholds.</summary>
+/// <summary>Turns a model's logits and served score into an <see cref="ImageScore"/> using the manifest's labels and thresholds.</summary>
 public sealed class ImageScorer(ModelManifest manifest)
 {
     private readonly IReadOnlyList<string> _labels = manifest.Labels;
     private readonly IReadOnlyList<double>? _labelThresholds = manifest.LabelThresholds;
-    private readonly string? _servedScore = manifest.ServedScore?.Name;
 
-    public double? EnergyThreshold { get; } = manifest.EnergyThreshold;
+    public ServedScore Served { get; } = manifest.Score;
 
-    /// <param name="jointEnergy">
-    /// The score the graph computed for the verdict (its served score, else its joint energy); recomputed from the logits
-    /// when null, which only a model without a served score allows (a baked score needs the graph's activations).
+    /// <param name="servedScore">
+    /// The served score as the graph computed it; recomputed from the logits when null, which only the plain joint
+    /// energy allows (a baked score needs the graph's activations).
     /// </param>
-    public ImageScore Score(ReadOnlySpan<float> logits, float? jointEnergy = null)
+    public ImageScore Score(ReadOnlySpan<float> logits, float? servedScore = null)
     {
         if (logits.Length != _labels.Count)
             throw new ArgumentException($"Got {logits.Length} logits for {_labels.Count} labels.", nameof(logits));
+        if (servedScore is null && Served.IsBaked)
+            throw new InvalidOperationException($"The model serves {Served.Name}, which only its graph computes: pass the graph's score.");
         var scores = new LabelScore[logits.Length];
         var present = new List<LabelScore>();
         for (int i = 0; i < logits.Length; i++)
@@ -47,10 +52,9 @@ public sealed class ImageScorer(ModelManifest manifest)
             if (s.Probability >= (_labelThresholds?[i] ?? 0.5)) present.Add(s);
         }
         present.Sort((a, b) => b.Probability.CompareTo(a.Probability));
-        if (jointEnergy is null && _servedScore is not null)
-            throw new InvalidOperationException($"The model serves {_servedScore}, which only its graph computes: pass the graph's score.");
-        float energy = jointEnergy ?? EnergyMath.JointEnergy(logits);
-        bool ood = EnergyThreshold is { } t && energy < t;
-        return new ImageScore(scores, present, energy, EnergyThreshold, ood);
+        float jointEnergy = EnergyMath.JointEnergy(logits);
+        float value = servedScore ?? jointEnergy;
+        bool ood = Served.Threshold is { } t && value < t;
+        return new ImageScore(scores, present, jointEnergy, value, Served.Threshold, ood);
     }
 }

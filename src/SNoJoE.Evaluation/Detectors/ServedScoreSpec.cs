@@ -41,7 +41,7 @@ public sealed record ServedScoreSpec
 
     public bool IsKnn => KnnK is not null;
     public bool IsJointEnergy => !IsKnn && Shaping == Shaping.None && DiceSparsity is null && !FitTemperature && FixedTemperature is null;
-    public string Family => IsKnn ? ServedScoreInfo.DistanceFamily : ServedScoreInfo.EnergyFamily;
+    public string Family => IsKnn ? ServedScore.DistanceFamily : ServedScore.EnergyFamily;
 
     /// <summary>Needs the head's weights (HeadWeights): any activation shaping, DICE, or KNN on the hidden layer.</summary>
     public bool NeedsHead => Shaping != Shaping.None || DiceSparsity is not null || (IsKnn && KnnLayer == ScoreLayer.Hidden);
@@ -57,7 +57,7 @@ public sealed record ServedScoreSpec
     public override string ToString()
     {
         if (IsKnn) return $"knn-{Name(KnnLayer)}:k{KnnK}";
-        if (IsJointEnergy) return ServedScoreInfo.JointEnergyName;
+        if (IsJointEnergy) return ServedScore.JointEnergyName;
         var parts = new List<string>();
         switch (Shaping)
         {
@@ -151,7 +151,6 @@ public sealed record ServedScoreSpec
     /// <summary>The evaluation's detector names, as bake spells them.</summary>
     public static readonly IReadOnlyDictionary<string, string> Aliases = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["joint_energy"] = "joint-energy",
         [PostHocDetectors.EnergyT] = "temperature",
         [PostHocDetectors.React] = "react-hidden",
         [PostHocDetectors.ReactPooled] = "react-pooled",

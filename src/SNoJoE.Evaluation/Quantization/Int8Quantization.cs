@@ -70,7 +70,7 @@ public static class Int8Quantization
         {
             Name = name,
             Model = Path.GetFileName(request.OutputPath),
-            EnergyThreshold = null,
+            Score = source.Score with { Threshold = null },
             Calibration = null,
             Quantization = new QuantizationInfo
             {

@@ -74,7 +74,7 @@ public static class ServedScoreBaker
         using var model = EvaluationModel.Load(request.ModelPath, request.Provider, log);
         var manifest = model.Manifest;
         // A model that serves a score already gets the new one instead: its logits and features are its source model's.
-        var replaced = manifest.ServedScore;
+        var replaced = manifest.Score.IsBaked ? manifest.Score : null;
         if (replaced is not null) log($"'{Path.GetFileName(request.ModelPath)}' serves {replaced.Name}: the new score replaces it (the logits stay {replaced.SourceModel}'s)");
         if (specs.Any(s => s.NeedsFitData || s.NeedsHead) && model.FeatureSize == 0)
             throw new BakeException($"The model has no '{manifest.Outputs.Features ?? "features"}' output, which {specs.First(s => s.NeedsFitData || s.NeedsHead)} needs.");
@@ -152,9 +152,8 @@ public static class ServedScoreBaker
         var outManifest = manifest with
         {
             Model = Path.GetFileName(request.OutputPath),
-            EnergyThreshold = null,
             Calibration = null,
-            ServedScore = new ServedScoreInfo
+            Score = new ServedScore
             {
                 Name = chosen.Spec.ToString(),
                 Family = chosen.Spec.Family,
@@ -233,7 +232,7 @@ public static class ServedScoreBaker
         foreach (var image in scored.Images)
         {
             double reference = score.Score(image.Logits, image.Features);
-            double diff = Math.Abs(image.JointEnergy - reference);
+            double diff = Math.Abs(image.ServedScore - reference);
             maxAbs = Math.Max(maxAbs, diff);
             maxRel = Math.Max(maxRel, diff / Math.Max(1, Math.Abs(reference)));
         }

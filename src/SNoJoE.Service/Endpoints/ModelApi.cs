@@ -31,8 +31,8 @@ public static class ModelApi
 /// <param name="Labels">The labels, in the order of the model's outputs.</param>
 /// <param name="LabelThresholds">Per-label probability thresholds; null means 0.5 for every label.</param>
 /// <param name="Input">How an image becomes the input tensor.</param>
-/// <param name="EnergyThreshold">The served score's energy below which an image is out-of-distribution.</param>
-/// <param name="ThresholdSource">"manifest", or "configuration" when Model:EnergyThreshold overrides it.</param>
+/// <param name="Score">The score the verdict is based on, with its threshold: "joint-energy" (sum of softplus(logit)), or the score baked into the model by <c>snojoe bake</c> (what it computes, its fitted constants, the ID data they were fitted on, how it was chosen).</param>
+/// <param name="ThresholdSource">"manifest", or "configuration" when Model:ScoreThreshold overrides it.</param>
 /// <param name="Calibration">How the threshold was calibrated, when it was.</param>
 /// <param name="SpectralNorm">The spectral normalization the network was trained with.</param>
 /// <param name="Training">What the model was trained on and how.</param>
@@ -41,8 +41,6 @@ public static class ModelApi
 /// <param name="LoadedAt">When this model was loaded and warmed up (at start, or by a reload).</param>
 /// <param name="LastReload">The last reload's outcome (time, path, succeeded or failed and why); null until one was asked for.</param>
 /// <param name="Quantization">For an int8 model made by <c>snojoe quantize</c>: how, and from which float32 model; null for float32 models.</param>
-/// <param name="ServedScore">The score the verdict is based on: "joint-energy" (sum of softplus(logit)), or the score baked into the model by <c>snojoe bake</c>.</param>
-/// <param name="ServedScoreDetails">For a baked score: what it computes, its fitted constants, the ID data they were fitted on, how it was chosen; null for joint-energy.</param>
 public sealed record ModelResponse(
     string Name,
     string Sha256,
@@ -50,7 +48,7 @@ public sealed record ModelResponse(
     IReadOnlyList<string> Labels,
     IReadOnlyList<double>? LabelThresholds,
     InputResponse Input,
-    double EnergyThreshold,
+    ServedScore Score,
     string ThresholdSource,
     CalibrationInfo? Calibration,
     SpectralNormInfo SpectralNorm,
@@ -59,9 +57,7 @@ public sealed record ModelResponse(
     string Version,
     DateTimeOffset LoadedAt,
     ModelReloadReport? LastReload,
-    QuantizationInfo? Quantization = null,
-    string ServedScore = ServedScoreInfo.JointEnergyName,
-    ServedScoreInfo? ServedScoreDetails = null)
+    QuantizationInfo? Quantization = null)
 {
     public static ModelResponse From(LoadedModel model, ModelReloadReport? lastReload)
     {
@@ -69,9 +65,9 @@ public sealed record ModelResponse(
         var i = m.Input;
         return new ModelResponse(m.Name, model.Model.Sha256, Path.GetFileName(model.Path), m.Labels, m.LabelThresholds,
             new InputResponse(i.Name, i.Width, i.Height, i.Resize, i.Resampler, i.ChannelOrder, i.Scale, i.Mean, i.Std),
-            model.EnergyThreshold, model.ThresholdSource, m.Calibration, m.SpectralNorm, m.Training,
+            m.Score, model.ThresholdSource, m.Calibration, m.SpectralNorm, m.Training,
             new ProviderResponse(model.Model.Provider, model.RequestedProvider, model.Model.FallbackReason),
-            model.Version, model.LoadedAt, lastReload, m.Quantization, m.ScoreName, m.ServedScore);
+            model.Version, model.LoadedAt, lastReload, m.Quantization);
     }
 }
 

@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Mvc;
-using SNoJoE.Core.Manifest;
 using SNoJoE.Core.Scoring;
 using SNoJoE.Service.Scoring;
 
@@ -10,26 +9,20 @@ namespace SNoJoE.Service.Endpoints;
 /// <param name="Model">The model that scored it.</param>
 /// <param name="Labels">The labels present (probability at or above the label's threshold, 0.5 by default), most probable first.</param>
 /// <param name="Scores">Every label of the model, in the model's order.</param>
-/// <param name="JointEnergy">
-/// The energy the verdict is based on (higher means more in-distribution): the sum over labels of softplus(logit) when
-/// <c>servedScore</c> is "joint-energy"; for a model with a baked score, that score as its graph computes it (the joint energy
-/// of rectified, pruned or sparsified activations, or of logits / T times T), from which the per-label energies do not add up.
-/// </param>
-/// <param name="Threshold">The calibrated threshold on that energy: below it the image is out-of-distribution.</param>
-/// <param name="IsOutOfDistribution">jointEnergy &lt; threshold.</param>
+/// <param name="JointEnergy">The sum over labels of softplus(logit): always the sum of the <c>energy</c> of <c>scores</c>.</param>
+/// <param name="Score">The served score the verdict is based on: its name, its value for this image and its calibrated threshold.</param>
+/// <param name="IsOutOfDistribution">score.value &lt; score.threshold.</param>
 /// <param name="Verdict">"in-distribution" or "out-of-distribution".</param>
 /// <param name="Timings">Where the time went.</param>
-/// <param name="ServedScore">The score the verdict is based on: "joint-energy", or the name of the score baked into the model (e.g. "react-hidden:p90"); GET /model describes it.</param>
 public sealed record ScoreResponse(
     ModelReference Model,
     IReadOnlyList<LabelScoreResponse> Labels,
     IReadOnlyList<LabelScoreResponse> Scores,
     float JointEnergy,
-    double Threshold,
+    ServedScoreValue Score,
     bool IsOutOfDistribution,
     string Verdict,
-    ScoreTimings Timings,
-    string ServedScore = ServedScoreInfo.JointEnergyName)
+    ScoreTimings Timings)
 {
     public static ScoreResponse From(ScoringResult result)
     {
@@ -39,15 +32,20 @@ public sealed record ScoreResponse(
             score.LabelsPresent.Select(LabelScoreResponse.From).ToArray(),
             score.Scores.Select(LabelScoreResponse.From).ToArray(),
             score.JointEnergy,
-            result.Model.EnergyThreshold,
+            new ServedScoreValue(result.Model.Manifest.Score.Name, score.ServedScore, score.Threshold!.Value),
             score.IsOutOfDistribution,
             score.Verdict,
-            new ScoreTimings(Milliseconds(result.DecodeTime), Milliseconds(result.QueueTime), Milliseconds(result.InferenceTime)),
-            result.Model.Manifest.ScoreName);
+            new ScoreTimings(Milliseconds(result.DecodeTime), Milliseconds(result.QueueTime), Milliseconds(result.InferenceTime)));
     }
 
     private static double Milliseconds(TimeSpan t) => Math.Round(t.TotalMilliseconds, 3);
 }
+
+/// <summary>The served score of one image.</summary>
+/// <param name="Name">"joint-energy", or the name of the score baked into the model (e.g. "react-hidden:p95"); GET /model describes it.</param>
+/// <param name="Value">The score of this image; higher is more in-distribution.</param>
+/// <param name="Threshold">The calibrated threshold: below it the image is out-of-distribution.</param>
+public sealed record ServedScoreValue(string Name, float Value, double Threshold);
 
 /// <summary>The model that scored an image.</summary>
 /// <param name="Name">The manifest's model name.</param>

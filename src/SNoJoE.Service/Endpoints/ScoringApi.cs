@@ -54,7 +54,7 @@ public static class ScoringApi
             var response = ScoreResponse.From(outcome.Result!);
             metrics.Requests.WithLabels(ScoreEndpoint, Outcomes.Ok).Inc();
             diagnostics.Set("Verdict", response.Verdict);
-            diagnostics.Set("JointEnergy", response.JointEnergy);
+            diagnostics.Set("Score", response.Score.Value);
             diagnostics.Set("Timings", response.Timings, destructureObjects: true);
             return TypedResults.Ok(response);
         }

@@ -27,7 +27,6 @@ public sealed record LoadedModel(
     IInferenceModel Model,
     ModelManifest Manifest,
     string Path,
-    double EnergyThreshold,
     string ThresholdSource,
     string RequestedProvider,
     Preprocessor Preprocessor,
@@ -176,7 +175,7 @@ public sealed class ModelHost(
                 return Report(trigger, path, previous, null, "the service is stopping", started);
             }
             _current = candidate;
-            metrics.OnModelLoaded(candidate.Manifest, candidate.EnergyThreshold, candidate.Model.Sha256, candidate.Model.Provider, candidate.Version);
+            metrics.OnModelLoaded(candidate.Manifest, candidate.Model.Sha256, candidate.Model.Provider, candidate.Version);
             if (previous is not null)
             {
                 metrics.OnModelRetired(previous.Manifest, previous.Model.Sha256, previous.Model.Provider, previous.Version);
@@ -308,7 +307,7 @@ public sealed class ModelHost(
             var path = ResolvePath(null);
             var loaded = LoadModel(path);
             _current = loaded;
-            metrics.OnModelLoaded(loaded.Manifest, loaded.EnergyThreshold, loaded.Model.Sha256, loaded.Model.Provider, loaded.Version);
+            metrics.OnModelLoaded(loaded.Manifest, loaded.Model.Sha256, loaded.Model.Provider, loaded.Version);
 
             lock (_stateTransition)
             {
@@ -320,7 +319,7 @@ public sealed class ModelHost(
             logger.LogInformation(
                 "Ready: model {Model:l} ({Sha256:l}) version {Version:l} on {Provider:l}, {Labels} labels, input {Width}x{Height}, threshold {Threshold} from the {ThresholdSource:l}, loaded and warmed up (batch of {BatchSize}) in {ElapsedMs:0} ms",
                 manifest.Name, loaded.Model.Sha256, loaded.Version, loaded.Model.Provider, manifest.Labels.Count, manifest.Input.Width, manifest.Input.Height,
-                loaded.EnergyThreshold, loaded.ThresholdSource, batchingOptions.Value.MaxBatchSize, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                loaded.Manifest.Score.Threshold, loaded.ThresholdSource, batchingOptions.Value.MaxBatchSize, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception e)
         {
@@ -354,19 +353,19 @@ public sealed class ModelHost(
         var model = loader.Load(path, settings.ToCore() with { CpuMemoryArena = memoryOptions.Value.OnnxCpuArena }, reason => logger.LogWarning("{Reason:l}", reason));
         try
         {
-            var threshold = options.EnergyThreshold ?? model.Manifest.EnergyThreshold
-                ?? throw new ModelLoadException($"model '{model.Manifest.Name}' has no energyThreshold: calibrate it, or set {ModelOptions.Section}:EnergyThreshold");
+            var threshold = options.ThresholdOverride ?? model.Manifest.Score.Threshold
+                ?? throw new ModelLoadException($"model '{model.Manifest.Name}' has no score.threshold: calibrate it, or set {ModelOptions.Section}:ScoreThreshold");
             if (model.Manifest.Calibration?.ModelSha256 is { Length: > 0 } calibrated
                 && !string.Equals(calibrated, model.Sha256, StringComparison.OrdinalIgnoreCase))
                 throw new ModelLoadException(
                     $"'{System.IO.Path.GetFileName(path)}' has SHA-256 {model.Sha256}, but its manifest was calibrated for {calibrated}: the files do not belong together (or are still being copied)");
-            var manifest = model.Manifest with { EnergyThreshold = threshold };
+            var manifest = model.Manifest.WithThreshold(threshold);
             WarmUp(model, batching.MaxBatchSize);
 
             var scheduler = new BatchCoalescer<ImageOutput>(ModelRunner(model, batching.MaxBatchSize), batching.ToPolicy(),
                 new BatchMetricsObserver(metrics, logger));
-            return new LoadedModel(model, manifest, path, threshold,
-                options.EnergyThreshold is null ? "manifest" : "configuration", settings.Provider.ToLowerInvariant(),
+            return new LoadedModel(model, manifest, path,
+                options.ThresholdOverride is null ? "manifest" : "configuration", settings.Provider.ToLowerInvariant(),
                 new Preprocessor(manifest.Input), new ImageScorer(manifest), scheduler,
                 ModelVersion.Of(manifest, model.Sha256), DateTimeOffset.UtcNow);
         }

@@ -65,46 +65,47 @@ public sealed class ServiceMetrics
     public Gauge Ready { get; }
     public Gauge ModelInfo { get; }
     public Counter ModelReloads { get; }
-    /// <summary>Joint energy of every scored image (drift monitoring); buckets are placed around the model's threshold.</summary>
-    public Histogram? JointEnergy { get; private set; }
+    /// <summary>The served score of every scored image (drift monitoring); buckets are placed around the model's threshold.</summary>
+    public Histogram? ServedScore { get; private set; }
 
     public void TrackQueueDepth(Func<int> depth) => _queueDepth = depth;
 
-    /// <summary>The model now serving new images. The energy histogram keeps the first model's buckets (Prometheus cannot change them).</summary>
-    public void OnModelLoaded(ModelManifest manifest, double threshold, string sha256, string provider, string version)
+    /// <summary>The model now serving new images. The score histogram keeps the first model's buckets (Prometheus cannot change them).</summary>
+    public void OnModelLoaded(ModelManifest manifest, string sha256, string provider, string version)
     {
-        ModelInfo.WithLabels(manifest.Name, sha256, version, provider, manifest.ScoreName).Set(1);
-        JointEnergy ??= _factory.CreateHistogram(Prefix + "joint_energy",
-            "The energy the verdict is based on (the served score; joint energy = sum of softplus(logit) unless the model has a baked score, see snojoe_model_info's score) of scored images; higher is more in-distribution.",
-            new HistogramConfiguration { Buckets = EnergyBuckets(manifest, threshold) });
+        ModelInfo.WithLabels(manifest.Name, sha256, version, provider, manifest.Score.Name).Set(1);
+        ServedScore ??= _factory.CreateHistogram(Prefix + "served_score",
+            "The served score of scored images, the value the verdict compares with the threshold (snojoe_model_info's score names it: joint-energy, or a score baked into the model); higher is more in-distribution.",
+            new HistogramConfiguration { Buckets = ScoreBuckets(manifest) });
     }
 
     /// <summary>A reload replaced this model: its info series goes, so only the serving model has one.</summary>
     public void OnModelRetired(ModelManifest manifest, string sha256, string provider, string version) =>
-        ModelInfo.RemoveLabelled(manifest.Name, sha256, version, provider, manifest.ScoreName);
+        ModelInfo.RemoveLabelled(manifest.Name, sha256, version, provider, manifest.Score.Name);
 
     public void ObserveScore(ImageScore score)
     {
         Verdicts.WithLabels(score.Verdict).Inc();
-        JointEnergy?.Observe(score.JointEnergy);
+        ServedScore?.Observe(score.ServedScore);
     }
 
     /// <summary>
     /// A linear grid from 0 to twice the larger of the threshold and the calibration's p99, plus those values themselves;
     /// for a distance score (KNN: minus a distance, in [-2, 0]) a grid from -2 to 0.
     /// </summary>
-    internal static double[] EnergyBuckets(ModelManifest manifest, double threshold)
+    internal static double[] ScoreBuckets(ModelManifest manifest)
     {
-        if (manifest.ServedScore?.Family == ServedScoreInfo.DistanceFamily)
+        double threshold = manifest.Score.Threshold ?? double.NaN;
+        if (manifest.Score.Family == Core.Manifest.ServedScore.DistanceFamily)
         {
             var grid = Enumerable.Range(0, 20).Select(i => Math.Round(-2 + i * 0.1, 3)).Append(threshold)
-                .Concat(manifest.Calibration?.EnergyQuantiles.Values ?? []);
+                .Concat(manifest.Calibration?.ScoreQuantiles.Values ?? []);
             return grid.Where(double.IsFinite).Where(e => e < 0).Distinct().Order().ToArray();
         }
-        double p99 = manifest.Calibration?.EnergyQuantiles.GetValueOrDefault("p99") ?? 0;
-        double upper = 2 * Math.Max(Math.Max(threshold, p99), manifest.Labels.Count * Math.Log(2));
+        double p99 = manifest.Calibration?.ScoreQuantiles.GetValueOrDefault("p99") ?? 0;
+        double upper = 2 * Math.Max(Math.Max(double.IsFinite(threshold) ? threshold : 0, p99), manifest.Labels.Count * Math.Log(2));
         var edges = Enumerable.Range(1, 24).Select(i => Math.Round(upper * i / 24, 3)).Append(threshold);
-        if (manifest.Calibration is { } calibration) edges = edges.Concat(calibration.EnergyQuantiles.Values);
+        if (manifest.Calibration is { } calibration) edges = edges.Concat(calibration.ScoreQuantiles.Values);
         return edges.Where(double.IsFinite).Where(e => e > 0).Distinct().Order().ToArray();
     }
 }

@@ -104,7 +104,7 @@ internal static class OpenApiExamples
             new LabelScoreResponse("dog", 2.94f, 0.95f, 2.99f),
             new LabelScoreResponse("person", -1.2f, 0.23f, 0.263f),
         ],
-        3.297f, 2.5, false, "in-distribution", new ScoreTimings(4.1, 1.2, 18.6));
+        3.297f, new ServedScoreValue("joint-energy", 3.297f, 2.5), false, "in-distribution", new ScoreTimings(4.1, 1.2, 18.6));
 
     public static JsonNode Score => JsonSerializer.SerializeToNode(ScoreExample, JsonSerializerOptions.Web)!;
 

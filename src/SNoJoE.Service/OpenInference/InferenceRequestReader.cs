@@ -163,7 +163,7 @@ public static class InferenceRequestReader
 
     private static IReadOnlyList<RequestedOutput> Outputs(JsonElement root, LoadedModel model, bool allBinary)
     {
-        var known = OpenInferenceOutputs.Names(model.Manifest);
+        var known = OpenInferenceOutputs.Names;
         if (!root.TryGetProperty("outputs", out var outputs) || outputs.ValueKind == JsonValueKind.Null)
             return known.Select(n => new RequestedOutput(n, allBinary)).ToArray();
         if (outputs.ValueKind != JsonValueKind.Array) throw Invalid("'outputs' must be an array ($request_output).");

@@ -80,9 +80,8 @@ public static class OpenInferenceApi
             new Dictionary<string, object>
             {
                 ["labels"] = string.Join(",", manifest.Labels),
-                ["served_score"] = ServedScore.OutputName(manifest),
-                ["served_score_name"] = ServedScore.Name(manifest),
-                ["ood_threshold"] = model.EnergyThreshold,
+                ["served_score_name"] = manifest.Score.Name,
+                ["served_score_threshold"] = manifest.Score.Threshold!,
                 ["channel_order"] = input.ChannelOrder,
                 ["resize"] = input.Resize,
                 ["scale"] = input.Scale,

@@ -7,20 +7,25 @@ using SNoJoE.Service.Scoring;
 namespace SNoJoE.Service.OpenInference;
 
 /// <summary>
-/// The model's /v2 outputs: <c>logits</c> FP32 [N,K], the served OOD score FP32 [N] and <c>is_ood</c> BOOL [N]
-/// (score below the threshold), and the $inference_response that carries them, as JSON or with binary tensor data.
+/// The model's /v2 outputs, the same for every model: <c>logits</c> FP32 [N,K], <c>joint_energy</c> FP32 [N] (the sum
+/// of softplus(logit)), <c>served_score</c> FP32 [N] (the score the verdict reads: the joint energy, or the score baked
+/// into the model) and <c>is_ood</c> BOOL [N] (served score below its threshold), and the $inference_response that carries
+/// them, as JSON or with binary tensor data.
 /// </summary>
 public static class OpenInferenceOutputs
 {
     public const string Logits = "logits";
+    public const string JointEnergy = "joint_energy";
+    public const string ServedScore = "served_score";
     public const string IsOod = "is_ood";
 
-    public static IReadOnlyList<string> Names(ModelManifest manifest) => [Logits, ServedScore.OutputName(manifest), IsOod];
+    public static readonly IReadOnlyList<string> Names = [Logits, JointEnergy, ServedScore, IsOod];
 
     public static IReadOnlyList<MetadataTensor> Metadata(ModelManifest manifest) =>
     [
         new(Logits, "FP32", [-1, manifest.Labels.Count]),
-        new(ServedScore.OutputName(manifest), "FP32", [-1]),
+        new(JointEnergy, "FP32", [-1]),
+        new(ServedScore, "FP32", [-1]),
         new(IsOod, "BOOL", [-1]),
     ];
 
@@ -28,7 +33,6 @@ public static class OpenInferenceOutputs
     public static (byte[] Body, int? JsonLength) Write(InferenceCall call, IReadOnlyList<ScoringResult> results)
     {
         var current = results[^1].Model;
-        var scoreName = ServedScore.OutputName(current.Manifest);
         int rows = results.Count, labels = results[0].Score.Scores.Count;
         var binary = new ArrayBufferWriter<byte>();
         var json = new ArrayBufferWriter<byte>();
@@ -59,7 +63,7 @@ public static class OpenInferenceOutputs
                 if (output.Binary)
                 {
                     int before = binary.WrittenCount;
-                    WriteBinary(binary, output.Name, scoreName, results);
+                    WriteBinary(binary, output.Name, results);
                     writer.WriteStartObject("parameters");
                     writer.WriteNumber(InferenceRequestReader.BinaryDataSize, binary.WrittenCount - before);
                     writer.WriteEndObject();
@@ -71,7 +75,7 @@ public static class OpenInferenceOutputs
                     {
                         if (output.Name == Logits) foreach (var s in r.Score.Scores) writer.WriteNumberValue(s.Logit);
                         else if (output.Name == IsOod) writer.WriteBooleanValue(r.Score.IsOutOfDistribution);
-                        else writer.WriteNumberValue(ServedScore.Value(r.Score));
+                        else writer.WriteNumberValue(output.Name == JointEnergy ? r.Score.JointEnergy : r.Score.ServedScore);
                     }
                     writer.WriteEndArray();
                 }
@@ -84,7 +88,7 @@ public static class OpenInferenceOutputs
         return ([.. json.WrittenSpan, .. binary.WrittenSpan], json.WrittenCount);
     }
 
-    private static void WriteBinary(ArrayBufferWriter<byte> binary, string name, string scoreName, IReadOnlyList<ScoringResult> results)
+    private static void WriteBinary(ArrayBufferWriter<byte> binary, string name, IReadOnlyList<ScoringResult> results)
     {
         foreach (var r in results)
         {
@@ -95,8 +99,8 @@ public static class OpenInferenceOutputs
             }
             else if (name == Logits)
                 foreach (var s in r.Score.Scores) WriteSingle(binary, s.Logit);
-            else if (name == scoreName)
-                WriteSingle(binary, ServedScore.Value(r.Score));
+            else
+                WriteSingle(binary, name == JointEnergy ? r.Score.JointEnergy : r.Score.ServedScore);
         }
     }
 

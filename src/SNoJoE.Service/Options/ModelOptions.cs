@@ -9,8 +9,14 @@ public sealed record ModelOptions
     /// <summary>The .onnx file; its manifest is the .json beside it. A relative path is looked up from the content root upwards.</summary>
     public string Path { get; init; } = DefaultPath;
 
-    /// <summary>Overrides the manifest's calibrated energy threshold (for an operator who recalibrated without re-exporting).</summary>
+    /// <summary>Overrides the served score's calibrated threshold (for an operator who recalibrated without re-exporting).</summary>
+    public double? ScoreThreshold { get; init; }
+
+    /// <summary>The name <see cref="ScoreThreshold"/> had before manifest schema 2; still read.</summary>
     public double? EnergyThreshold { get; init; }
+
+    /// <summary>The configured threshold override, under either name; null when none.</summary>
+    public double? ThresholdOverride => ScoreThreshold ?? EnergyThreshold;
 
     /// <summary>Reload the model when the files at <see cref="Path"/> change (once they are complete); off by default.</summary>
     public bool WatchForChanges { get; init; }

@@ -100,8 +100,12 @@ public sealed class ModelOptionsValidator(IHostEnvironment environment) : IValid
     {
         const string s = ModelOptions.Section;
         if (string.IsNullOrWhiteSpace(o.Path)) return ValidateOptionsResult.Fail($"{s}:Path is empty");
-        if (o.EnergyThreshold is { } t && !double.IsFinite(t))
-            return ValidateOptionsResult.Fail($"{s}:EnergyThreshold must be a finite number (got {t})");
+        if (o.ScoreThreshold is { } t && !double.IsFinite(t))
+            return ValidateOptionsResult.Fail($"{s}:ScoreThreshold must be a finite number (got {t})");
+        if (o.EnergyThreshold is { } old && !double.IsFinite(old))
+            return ValidateOptionsResult.Fail($"{s}:EnergyThreshold must be a finite number (got {old})");
+        if (o.ScoreThreshold is not null && o.EnergyThreshold is not null)
+            return ValidateOptionsResult.Fail($"{s}:ScoreThreshold and its old name {s}:EnergyThreshold are both set: keep {s}:ScoreThreshold");
         var watchFailures = new List<string>();
         Check.Range(watchFailures, $"{s}:WatchDebounceSeconds", o.WatchDebounceSeconds, 0.05, 600);
         Check.Range(watchFailures, $"{s}:WatchSettleSeconds", o.WatchSettleSeconds, 0, 3600);
@@ -120,9 +124,9 @@ public sealed class ModelOptionsValidator(IHostEnvironment environment) : IValid
         {
             return ValidateOptionsResult.Fail($"model '{path}': {e.Message}");
         }
-        if (manifest.EnergyThreshold is null && o.EnergyThreshold is null)
+        if (manifest.Score.Threshold is null && o.ThresholdOverride is null)
             return ValidateOptionsResult.Fail(
-                $"model '{manifest.Name}' has no energyThreshold (it was never calibrated): calibrate it, or set {s}:EnergyThreshold");
+                $"model '{manifest.Name}' has no score.threshold (it was never calibrated): calibrate it, or set {s}:ScoreThreshold");
         return ValidateOptionsResult.Success;
     }
 }

@@ -119,7 +119,7 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
             }
 
             using var postprocess = ServiceTelemetry.Source.StartActivity(ServiceTelemetry.Postprocess);
-            var score = model.Scorer.Score(inference.Output.Logits, inference.Output.JointEnergy);
+            var score = model.Scorer.Score(inference.Output.Logits, inference.Output.ServedScore);
             metrics.ObserveScore(score);
             return new ScoringResult(model, score, decodeTime, inference.QueueTime, inference.RunTime);
         }

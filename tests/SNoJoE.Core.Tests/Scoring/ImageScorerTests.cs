@@ -12,16 +12,16 @@ public sealed class ImageScorerTests
         Labels = ["cat", "dog", "car"],
         LabelThresholds = labelThresholds,
         Input = InputSpec.TorchvisionImageNet(32, 32),
-        EnergyThreshold = threshold,
+        Score = ServedScore.JointEnergy(threshold: threshold),
     };
 
     [Fact]
     public void Energy_at_or_above_the_threshold_is_in_distribution_below_is_out()
     {
         var scorer = new ImageScorer(Manifest(threshold: 2.0));
-        Assert.False(scorer.Score([0f, 0f, 0f], jointEnergy: 2.0f).IsOutOfDistribution);
-        Assert.Equal(Verdicts.InDistribution, scorer.Score([0f, 0f, 0f], jointEnergy: 2.5f).Verdict);
-        var below = scorer.Score([0f, 0f, 0f], jointEnergy: 1.999f);
+        Assert.False(scorer.Score([0f, 0f, 0f], servedScore: 2.0f).IsOutOfDistribution);
+        Assert.Equal(Verdicts.InDistribution, scorer.Score([0f, 0f, 0f], servedScore: 2.5f).Verdict);
+        var below = scorer.Score([0f, 0f, 0f], servedScore: 1.999f);
         Assert.True(below.IsOutOfDistribution);
         Assert.Equal(Verdicts.OutOfDistribution, below.Verdict);
         Assert.Equal(2.0, below.Threshold);
@@ -35,6 +35,24 @@ public sealed class ImageScorerTests
         Assert.Equal((float)(3 * Math.Log(2)), score.JointEnergy, 1e-6f);
         Assert.True(score.IsOutOfDistribution);
         Assert.False(scorer.Score([5f, -5f, 0f]).IsOutOfDistribution);
+    }
+
+    [Fact]
+    public void With_a_baked_score_the_verdict_reads_it_and_the_joint_energy_stays_the_sum_of_the_label_energies()
+    {
+        var baked = Manifest(threshold: 1.0) with
+        {
+            Score = new ServedScore { Name = "react-hidden:p90", Output = "served_score", Threshold = 1.0, Parameters = new Dictionary<string, double>() },
+        };
+        var scorer = new ImageScorer(baked);
+        var score = scorer.Score([1f, -2f, 0.5f], servedScore: 0.75f);
+        // softplus by hand: ln(1 + e^1) + ln(1 + e^-2) + ln(1 + e^0.5)
+        double expected = Math.Log(1 + Math.E) + Math.Log(1 + Math.Exp(-2)) + Math.Log(1 + Math.Exp(0.5));
+        Assert.Equal(expected, score.JointEnergy, 1e-6);
+        Assert.Equal(score.Scores.Sum(s => (double)s.Energy), score.JointEnergy, 1e-6);
+        Assert.Equal(0.75f, score.ServedScore);
+        Assert.True(score.IsOutOfDistribution); // 0.75 < 1.0, although the joint energy (2.0) is above it
+        Assert.Throws<InvalidOperationException>(() => scorer.Score([1f, -2f, 0.5f]));
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class BundledInt8ModelTests(BundledInt8ModelServiceFixture service
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var score = await response.ReadScoreAsync();
         Assert.Equal(Verdicts.OutOfDistribution, score.Verdict);
-        Assert.True(score.JointEnergy < score.Threshold, $"energy {score.JointEnergy} not below threshold {score.Threshold}");
+        Assert.True(score.Score.Value < score.Score.Threshold, $"score {score.Score.Value} not below threshold {score.Score.Threshold}");
     }
 
     [Fact]
@@ -51,13 +51,14 @@ public sealed class BundledInt8ModelTests(BundledInt8ModelServiceFixture service
         var q = Assert.IsType<QuantizationInfo>(model.Quantization);
         var fp32 = Path.Combine(BundledModelServiceFixture.RepositoryRoot, "models", "snojoe-resnet18-vocsynth.onnx");
         // Both ship with a score baked in after quantization: the int8 model was made from the float32 one's source.
-        var fp32Score = Assert.IsType<ServedScoreInfo>(ManifestStore.LoadForModel(fp32).ServedScore);
+        var fp32Score = ManifestStore.LoadForModel(fp32).Score;
+        Assert.True(fp32Score.IsBaked);
         Assert.Equal(fp32Score.SourceModelSha256, q.SourceModelSha256);
         Assert.Equal(Path.GetFileName(fp32), q.SourceModel);
-        Assert.Equal(fp32Score.Name, model.ServedScore);
+        Assert.Equal(fp32Score.Name, model.Score.Name);
         Assert.Equal(ManifestStore.Sha256OfFile(BundledInt8ModelServiceFixture.ModelPath), model.Sha256);
         Assert.Equal(ManifestStore.Sha256OfFile(BundledInt8ModelServiceFixture.ModelPath), Assert.IsType<CalibrationInfo>(model.Calibration).ModelSha256);
-        Assert.NotEqual(ManifestStore.LoadForModel(fp32).EnergyThreshold, model.EnergyThreshold);
+        Assert.NotEqual(ManifestStore.LoadForModel(fp32).Score.Threshold, model.Score.Threshold);
         Assert.True(new FileInfo(BundledInt8ModelServiceFixture.ModelPath).Length < new FileInfo(fp32).Length / 3);
     }
 }

@@ -71,7 +71,7 @@ public sealed class BundledModelTests(BundledModelServiceFixture service) : ICla
         Assert.Equal(labels.Split(',').Order(StringComparer.Ordinal), score.Labels.Select(l => l.Label).Order(StringComparer.Ordinal));
         Assert.Equal(Verdicts.InDistribution, score.Verdict);
         Assert.False(score.IsOutOfDistribution);
-        Assert.True(score.JointEnergy >= score.Threshold, $"energy {score.JointEnergy} below threshold {score.Threshold}");
+        Assert.True(score.Score.Value >= score.Score.Threshold, $"score {score.Score.Value} below threshold {score.Score.Threshold}");
     }
 
     [Theory]
@@ -83,7 +83,7 @@ public sealed class BundledModelTests(BundledModelServiceFixture service) : ICla
         var score = await response.ReadScoreAsync();
         Assert.Equal(Verdicts.OutOfDistribution, score.Verdict);
         Assert.True(score.IsOutOfDistribution);
-        Assert.True(score.JointEnergy < score.Threshold, $"energy {score.JointEnergy} not below threshold {score.Threshold}");
+        Assert.True(score.Score.Value < score.Score.Threshold, $"score {score.Score.Value} not below threshold {score.Score.Threshold}");
     }
 
     [Fact]
@@ -104,10 +104,10 @@ public sealed class BundledModelTests(BundledModelServiceFixture service) : ICla
         Assert.Equal(0.95, model.Calibration.Tpr);
 
         // threshold from the manifest (models/snojoe-resnet18-vocsynth.json), not from configuration
-        Assert.Equal(1.9169968366622925, model.EnergyThreshold, 12);
+        Assert.Equal(1.9169968366622925, model.Score.Threshold!.Value, 12);
         Assert.Equal("manifest", model.ThresholdSource);
         // the verdict's score: ReAct on the hidden layer, chosen by bake's rule on ID val vs auxiliary outliers (models/README.md)
-        Assert.Equal("react-hidden:p95", model.ServedScore);
+        Assert.Equal("react-hidden:p95", model.Score.Name);
         Assert.Equal("react-hidden:p95", model.Calibration.Score);
         Assert.Equal("conv", model.SpectralNorm.Mode);
 

@@ -47,7 +47,7 @@ public sealed class BundledServedScoreTests : IDisposable
         Assert.InRange(result.HeadMaxAbsLogitError!.Value, 0, 1e-4);
         var sourceManifest = ManifestStore.LoadForModel(source);
         var manifest = ManifestStore.LoadForModel(output);
-        Assert.Equal(spec, manifest.ServedScore!.Name);
+        Assert.Equal(spec, manifest.Score.Name);
         Assert.Equal(sourceManifest.Quantization?.Method, manifest.Quantization?.Method); // an int8 model stays described as one
 
         using (var baked = EvaluationModel.Load(output, "cpu"))
@@ -63,8 +63,8 @@ public sealed class BundledServedScoreTests : IDisposable
             var score = await (await client.PostRawAsync(await File.ReadAllBytesAsync(paths[i]), "image/jpeg")).ReadScoreAsync();
             var expected = reference.Images[i];
             double served = result.Score.Score(expected.Logits, expected.Features);
-            Assert.Equal(spec, score.ServedScore);
-            Assert.True(Math.Abs(score.JointEnergy - served) <= Tolerance * Math.Max(1, Math.Abs(served)), $"{paths[i]}: service {score.JointEnergy}, C# {served}");
+            Assert.Equal(spec, score.Score.Name);
+            Assert.True(Math.Abs(score.Score.Value - served) <= Tolerance * Math.Max(1, Math.Abs(served)), $"{paths[i]}: service {score.Score.Value}, C# {served}");
             Assert.Equal(EnergyMath.JointEnergy(expected.Logits), score.Scores.Sum(s => (double)s.Energy), 1e-3); // the logits are the source model's
             Assert.Equal(Verdicts.InDistribution, score.Verdict); // calibrated to keep every one of them
         }

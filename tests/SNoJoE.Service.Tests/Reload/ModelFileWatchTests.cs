@@ -66,7 +66,7 @@ public sealed class ModelFileWatchTests
         var manifest = JsonNode.Parse(await File.ReadAllTextAsync(ManifestStore.ManifestPathFor(Models.Second)))!.AsObject();
         manifest["model"] = "served.onnx";
         manifest["calibration"] = JsonNode.Parse(
-            "{\"split\":\"val\",\"images\":10,\"tpr\":0.95,\"energyQuantiles\":{},\"date\":\"2026-12-01T00:00:00Z\",\"modelSha256\":\""
+            "{\"split\":\"val\",\"images\":10,\"tpr\":0.95,\"scoreQuantiles\":{},\"date\":\"2026-12-01T00:00:00Z\",\"modelSha256\":\""
             + ManifestStore.Sha256OfFile(Models.Second) + "\"}");
         await File.WriteAllTextAsync(ManifestStore.ManifestPathFor(served), manifest.ToJsonString());
         await using (var stream = new FileStream(served, FileMode.Create, FileAccess.Write))

@@ -139,7 +139,7 @@ public sealed class ModelReloadTests
             {
                 if (kind == "other-input-size") { m["input"]!["width"] = 32; m["input"]!["height"] = 32; }
                 else m["calibration"] = System.Text.Json.Nodes.JsonNode.Parse(
-                    "{\"split\":\"val\",\"images\":10,\"tpr\":0.95,\"energyQuantiles\":{},\"date\":\"2026-12-01T00:00:00Z\",\"modelSha256\":\"" + new string('0', 64) + "\"}");
+                    "{\"split\":\"val\",\"images\":10,\"tpr\":0.95,\"scoreQuantiles\":{},\"date\":\"2026-12-01T00:00:00Z\",\"modelSha256\":\"" + new string('0', 64) + "\"}");
             });
         }
 

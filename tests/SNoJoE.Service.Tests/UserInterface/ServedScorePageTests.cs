@@ -26,14 +26,14 @@ public sealed class ServedScorePageTests
             await page.GotoAsync(address + "/");
             var facts = page.Locator("#model-facts");
             await Assertions.Expect(facts.Locator("[data-field=served-score]")).ToHaveTextAsync(ServedScoreModel.Score);
-            await Assertions.Expect(facts.Locator("[data-field=served-score-details]")).ToContainTextAsync(model.Manifest.ServedScore!.Description);
+            await Assertions.Expect(facts.Locator("[data-field=served-score-details]")).ToContainTextAsync(model.Manifest.Score.Description!);
 
             await UiBrowser.ChooseAsync(page, image);
             var card = UiBrowser.Card(page, "picture.jpg");
             await Assertions.Expect(card.Locator(".verdict-text")).ToHaveTextAsync(expected.Verdict, new() { Timeout = 60_000 });
-            var energy = double.Parse(expected.JointEnergy.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
-            await Assertions.Expect(card.Locator(".verdict-why")).ToContainTextAsync($"energy ({ServedScoreModel.Score}) {energy:F2}");
-            await Assertions.Expect(card.Locator(".energy-text")).ToContainTextAsync($"Energy ({ServedScoreModel.Score}) {energy:F2}");
+            var energy = double.Parse(expected.Score.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
+            await Assertions.Expect(card.Locator(".verdict-why")).ToContainTextAsync($"score {ServedScoreModel.Score} {energy:F2}");
+            await Assertions.Expect(card.Locator(".energy-text")).ToContainTextAsync($"Score {ServedScoreModel.Score} {energy:F2}");
         }
         catch
         {

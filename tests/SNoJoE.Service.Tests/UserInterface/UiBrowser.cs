@@ -46,9 +46,9 @@ public static class UiBrowser
         // Every label has a bar, with its threshold marked, and the energy is placed on the calibration strip.
         await Assertions.Expect(card.Locator(".bar-row")).ToHaveCountAsync(expected.Scores.Count);
         await Assertions.Expect(card.Locator(".bar-threshold")).ToHaveCountAsync(expected.Scores.Count);
-        var energyName = expected.ServedScore is null or "joint-energy" ? "Joint energy" : $"Energy ({expected.ServedScore})";
-        await Assertions.Expect(card.Locator(".energy-text")).ToContainTextAsync($"{energyName} {AsJavaScript(expected.JointEnergy):F2}");
-        await Assertions.Expect(card.Locator(".verdict-why")).ToContainTextAsync($"threshold {expected.Threshold:F2}");
+        var energyName = expected.Score.Name == "joint-energy" ? "Joint energy" : $"Score {expected.Score.Name}";
+        await Assertions.Expect(card.Locator(".energy-text")).ToContainTextAsync($"{energyName} {AsJavaScript(expected.Score.Value):F2}");
+        await Assertions.Expect(card.Locator(".verdict-why")).ToContainTextAsync($"threshold {expected.Score.Threshold:F2}");
     }
 
     /// <summary>The float as the page holds it: the JSON number (shortest round-trip text) read as a double.</summary>

@@ -50,7 +50,7 @@ public sealed partial class UserInterfaceHttpTests(DefaultServiceFixture service
     {
         using var model = await service.Client.GetAsync("/model");
         Assert.Equal("application/json", model.Content.Headers.ContentType?.MediaType);
-        Assert.NotNull(JsonNode.Parse(await model.Content.ReadAsStringAsync())!["energyThreshold"]);
+        Assert.NotNull(JsonNode.Parse(await model.Content.ReadAsStringAsync())!["score"]!["threshold"]);
 
         var problemType = JsonNode.Parse(await service.Client.GetStringAsync("/problems/no-image"))!;
         Assert.Equal(ProblemTypes.NoImage.Title, (string?)problemType["title"]);
@@ -155,7 +155,7 @@ public sealed class UserInterfaceBrowserTests
                 .ToHaveTextAsync("snojoe-resnet18-vocsynth@" + ((string)modelJson["sha256"]!)[..12]); // the service's /model version
             await Assertions.Expect(facts.Locator("[data-field=spectral-norm]")).ToHaveTextAsync("conv");
             await Assertions.Expect(facts.Locator("[data-field=served-score]")).ToHaveTextAsync("react-hidden:p95"); // the bundled model's baked score
-            await Assertions.Expect(facts.Locator("[data-field=threshold]")).ToContainTextAsync(((double)modelJson["energyThreshold"]!).ToString("F4", System.Globalization.CultureInfo.InvariantCulture));
+            await Assertions.Expect(facts.Locator("[data-field=threshold]")).ToContainTextAsync(((double)modelJson["score"]!["threshold"]!).ToString("F4", System.Globalization.CultureInfo.InvariantCulture));
             await Assertions.Expect(facts.Locator("[data-field=provider]")).ToContainTextAsync("CPU");
             await Assertions.Expect(facts.Locator("[data-field=labels]")).ToContainTextAsync("aeroplane, bicycle");
             await Assertions.Expect(facts.Locator("[data-field=labels]")).ToContainTextAsync("tvmonitor");

@@ -37,7 +37,7 @@ public sealed class BakeCommandTests(EvaluationFixture fixture)
             var baked = Path.Combine(fixture.NewFolder("baked-" + name), "m.onnx");
             var bake = await CliRunner.RunAsync("bake", "--model", model, "--data", fixture.VocRoot, "--score", name, "--out", baked, "--provider", "cpu");
             Assert.True(bake.ExitCode == 0, name + ": " + bake.Error + bake.Output);
-            var served = ManifestStore.LoadForModel(baked).ServedScore!;
+            var served = ManifestStore.LoadForModel(baked).Score;
             Assert.Equal(ServedScoreSpec.Parse(name).ToString(), served.Name);
             if (name == PostHocDetectors.React) Assert.Equal(detectorSection.ReactClipHidden!.Value, (float)served.Parameters["reactClip"]);
             if (name == PostHocDetectors.ReactPooled) Assert.Equal(detectorSection.ReactClipPooled!.Value, (float)served.Parameters["reactClip"]);
@@ -50,7 +50,7 @@ public sealed class BakeCommandTests(EvaluationFixture fixture)
             for (int i = 0; i < paths.Length; i++)
             {
                 double expected = double.Parse(idRows[i][column], CultureInfo.InvariantCulture);
-                double actual = scored.Images[i].JointEnergy; // the served output
+                double actual = scored.Images[i].ServedScore; // the served output
                 Assert.True(Math.Abs(actual - expected) <= Tolerance * Math.Max(1, Math.Abs(expected)), $"{name}, {paths[i]}: graph {actual}, evaluate {expected}");
             }
         }
@@ -65,8 +65,8 @@ public sealed class BakeCommandTests(EvaluationFixture fixture)
             "--candidates", "joint-energy,react,ash-s-hidden:65,dice:90+temperature", "--bootstrap", "200", "--out", baked, "--provider", "cpu");
         Assert.True(bake.ExitCode == 0, bake.Error + bake.Output);
         var manifest = ManifestStore.LoadForModel(baked);
-        Assert.Null(manifest.EnergyThreshold);
-        var served = manifest.ServedScore!;
+        Assert.Null(manifest.Score.Threshold);
+        var served = manifest.Score;
         var selection = served.Selection!;
         Assert.Equal(["joint-energy", "react-hidden:p90", "ash-s-hidden:65", "dice:90+temperature"], selection.Candidates.Select(c => c.Name));
         Assert.Equal((EvaluationFixture.PerSplit, EvaluationFixture.NoiseImages), (selection.IdImages, selection.OutlierImages));
@@ -156,20 +156,20 @@ public sealed class BakeCommandTests(EvaluationFixture fixture)
         Assert.True(rebake.ExitCode == 0, rebake.Error + rebake.Output);
         Assert.Contains("serves ash-s-hidden:90: the new score replaces it", rebake.Output + rebake.Error);
         var againManifest = ManifestStore.LoadForModel(again);
-        Assert.Equal("react-hidden:p90", againManifest.ServedScore!.Name);
-        Assert.Equal(Path.GetFileName(model), againManifest.ServedScore.SourceModel);
-        Assert.Equal(ManifestStore.LoadForModel(baked).ServedScore!.SourceModelSha256, againManifest.ServedScore.SourceModelSha256);
+        Assert.Equal("react-hidden:p90", againManifest.Score.Name);
+        Assert.Equal(Path.GetFileName(model), againManifest.Score.SourceModel);
+        Assert.Equal(ManifestStore.LoadForModel(baked).Score.SourceModelSha256, againManifest.Score.SourceModelSha256);
         var plainGraph = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(model)).Graph;
         var againGraph = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(again)).Graph;
         Assert.Single(againGraph.Output, o => o.Name == ServedScoreGraph.OutputName);
         Assert.DoesNotContain(againGraph.Node, n => n.OpType is "TopK" or "ScatterElements"); // ASH's
         Assert.Contains(againGraph.Node, n => n.OpType == "Min");
-        Assert.True(againManifest.ServedScore.Parameters["reactClip"] > 0);
+        Assert.True(againManifest.Score.Parameters!["reactClip"] > 0);
         var stripped = ServedScoreGraph.Remove(global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(again))).Graph;
         Assert.Equal(plainGraph.Node.Select(n => (n.OpType, string.Join(",", n.Output))), stripped.Node.Select(n => (n.OpType, string.Join(",", n.Output))));
         Assert.Equal(plainGraph.Initializer.Select(i => i.Name), stripped.Initializer.Select(i => i.Name));
         // An uncalibrated baked model is refused by evaluate's verdict section, not by the loader: its manifest is valid.
-        Assert.Null(ManifestStore.LoadForModel(baked).EnergyThreshold);
+        Assert.Null(ManifestStore.LoadForModel(baked).Score.Threshold);
     }
 
     private static void AssertOneLineError(CliRun run, string expected)

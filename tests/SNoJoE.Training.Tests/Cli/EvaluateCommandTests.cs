@@ -81,11 +81,11 @@ public sealed class EvaluateCommandTests(EvaluationFixture fixture)
         var calibrate = await CliRunner.RunAsync("calibrate", "--model", model, "--data", fixture.VocRoot, "--split", "val", "--provider", "cpu");
         Assert.True(calibrate.ExitCode == 0, calibrate.Error + calibrate.Output);
         var manifest = ManifestStore.LoadForModel(model);
-        Assert.NotNull(manifest.EnergyThreshold);
+        Assert.NotNull(manifest.Score.Threshold);
         var calibration = Assert.IsType<CalibrationInfo>(manifest.Calibration);
         Assert.Equal(("val", EvaluationFixture.PerSplit, 0.95), (calibration.Split, calibration.Images, calibration.Tpr));
-        Assert.Equal(["p1", "p5", "p50", "p95", "p99"], calibration.EnergyQuantiles.Keys.Order(StringComparer.Ordinal));
-        Assert.True(calibration.EnergyQuantiles["p1"] <= calibration.EnergyQuantiles["p50"] && calibration.EnergyQuantiles["p50"] <= calibration.EnergyQuantiles["p99"]);
+        Assert.Equal(["p1", "p5", "p50", "p95", "p99"], calibration.ScoreQuantiles.Keys.Order(StringComparer.Ordinal));
+        Assert.True(calibration.ScoreQuantiles["p1"] <= calibration.ScoreQuantiles["p50"] && calibration.ScoreQuantiles["p50"] <= calibration.ScoreQuantiles["p99"]);
         Assert.Equal(ManifestStore.Sha256OfFile(model), calibration.ModelSha256);
 
         var output = fixture.NewFolder("report-val");
@@ -93,7 +93,7 @@ public sealed class EvaluateCommandTests(EvaluationFixture fixture)
             "--ood", $"noise={fixture.NoiseFolder}", "--out", output, "--provider", "cpu");
         Assert.True(evaluate.ExitCode == 0, evaluate.Error + evaluate.Output);
         var report = ReportJson.Deserialize(File.ReadAllText(Path.Combine(output, ReportWriter.JsonFile)));
-        Assert.Equal(manifest.EnergyThreshold, report.Model.EnergyThreshold);
+        Assert.Equal(manifest.Score.Threshold, report.Model.EnergyThreshold);
         double n = report.Id.Images;
         Assert.InRange(report.Id.TprAtThreshold!.Value, 0.95 - 1 / n, 0.95 + 1 / n);
         Assert.NotNull(Assert.Single(report.Ood).FprAtThreshold);
@@ -113,10 +113,10 @@ public sealed class EvaluateCommandTests(EvaluationFixture fixture)
         Assert.True(second.ExitCode == 0, second.Error);
         var twice = ManifestStore.LoadForModel(model);
 
-        Assert.Equal(BitConverter.DoubleToInt64Bits(once.EnergyThreshold!.Value), BitConverter.DoubleToInt64Bits(twice.EnergyThreshold!.Value));
-        Assert.Equal(once.Calibration!.EnergyQuantiles, twice.Calibration!.EnergyQuantiles);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(once.Score.Threshold!.Value), BitConverter.DoubleToInt64Bits(twice.Score.Threshold!.Value));
+        Assert.Equal(once.Calibration!.ScoreQuantiles, twice.Calibration!.ScoreQuantiles);
         Assert.Equal(0.9, twice.Calibration.Tpr);
-        Assert.Contains("energyThreshold = ", first.Output);
+        Assert.Contains("score.threshold = ", first.Output);
     }
 
     [Theory]

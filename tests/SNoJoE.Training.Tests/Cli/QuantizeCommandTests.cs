@@ -16,7 +16,7 @@ public sealed class QuantizeCommandTests(EvaluationFixture fixture)
             "--images", "20", "--parity-images", "20", "--out", output, "--threads", "1");
         Assert.True(run.ExitCode == 0, run.Error + run.Output);
         var manifest = ManifestStore.LoadForModel(output);
-        Assert.Null(manifest.EnergyThreshold);
+        Assert.Null(manifest.Score.Threshold);
         var q = Assert.IsType<QuantizationInfo>(manifest.Quantization);
         Assert.Equal(("minmax", "val", 20), (q.Method, q.CalibrationSplit, q.CalibrationImages));
         Assert.Equal(ManifestStore.Sha256OfFile(model), q.SourceModelSha256);
@@ -27,12 +27,12 @@ public sealed class QuantizeCommandTests(EvaluationFixture fixture)
         Assert.Equal(q.QuantizedNodes!["Add"], int.Parse(fused.Groups[2].Value));
         Assert.True(q.QuantizedNodes["Conv"] >= 20, run.Output);
         Assert.Matches(@"parity on 20 held-out images", run.Output);
-        Assert.Contains("energyThreshold is null", run.Output);
+        Assert.Contains("score.threshold is null", run.Output);
 
         var calibrate = await CliRunner.RunAsync("calibrate", "--model", output, "--data", fixture.VocRoot, "--split", "val", "--provider", "cpu");
         Assert.True(calibrate.ExitCode == 0, calibrate.Error + calibrate.Output);
         var calibrated = ManifestStore.LoadForModel(output);
-        Assert.NotNull(calibrated.EnergyThreshold);
+        Assert.NotNull(calibrated.Score.Threshold);
         // calibrate keeps the quantization record (records with a dictionary compare by reference, so field by field)
         Assert.Equal((q.Method, q.SourceModelSha256, q.CalibrationImages), (calibrated.Quantization!.Method, calibrated.Quantization.SourceModelSha256, calibrated.Quantization.CalibrationImages));
         Assert.Equal(q.QuantizedNodes, calibrated.Quantization.QuantizedNodes);

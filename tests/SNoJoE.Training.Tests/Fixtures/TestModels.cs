@@ -23,7 +23,7 @@ public static class TestModels
         var path = Path.Combine(directory, "untrained.onnx");
         ModelPackager.Export(network, path, NetworkFactory.ManifestFor(network, "untrained", labels, sn, DefaultBackbone.Path) with
         {
-            EnergyThreshold = energyThreshold,
+            Score = ServedScore.JointEnergy(threshold: energyThreshold),
         });
         return path;
     }

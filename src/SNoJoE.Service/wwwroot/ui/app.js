@@ -124,9 +124,9 @@
     return m.sha256 ? `${m.name} @ ${String(m.sha256).slice(0, 12)}` : m.name;
   }
 
-  // The energy the verdict is based on, in words: the joint energy, or a score baked into the model (its name).
-  function energyName(servedScore) {
-    return !servedScore || servedScore === 'joint-energy' ? 'joint energy' : `energy (${servedScore})`;
+  // The score the verdict is based on, in words: the joint energy, or a score baked into the model (its name).
+  function scoreName(name) {
+    return !name || name === 'joint-energy' ? 'joint energy' : `score ${name}`;
   }
 
   function capitalised(text) {
@@ -144,9 +144,9 @@
       row('Name', h('span', { 'data-field': 'name', text: m.name })),
       row('Version', h('code', { 'data-field': 'version', text: modelVersion(m) })),
       row('Spectral norm', h('span', { 'data-field': 'spectral-norm', text: sn.mode ? `${sn.mode}${sn.coefficient ? ` (c = ${sn.coefficient})` : ''}` : 'unknown' })),
-      row('Served score', h('span', { 'data-field': 'served-score', text: !m.servedScore || m.servedScore === 'joint-energy' ? 'joint energy' : m.servedScore }),
-        m.servedScoreDetails ? h('span', { class: 'muted', 'data-field': 'served-score-details', text: ` — ${m.servedScoreDetails.description}` }) : null),
-      row('Energy threshold', h('span', { 'data-field': 'threshold', text: `${fixed(m.energyThreshold, 4)} (${m.thresholdSource || 'manifest'})` }),
+      row('Served score', h('span', { 'data-field': 'served-score', text: m.score && m.score.name !== 'joint-energy' ? m.score.name : 'joint energy' }),
+        m.score && m.score.description ? h('span', { class: 'muted', 'data-field': 'served-score-details', text: ` — ${m.score.description}` }) : null),
+      row('Threshold', h('span', { 'data-field': 'threshold', text: `${fixed(m.score && m.score.threshold, 4)} (${m.thresholdSource || 'manifest'})` }),
         calibration ? h('span', { class: 'muted', text: ` keeps ${percent(calibration.tpr)} of ${calibration.images} ${calibration.split} images` }) : null),
       row('Provider', h('span', { 'data-field': 'provider', text: `${provider.inUse || '?'} (requested ${provider.requested || '?'})${provider.fallbackReason ? `: ${provider.fallbackReason}` : ''}` })),
       row(`Labels (${(m.labels || []).length})`, h('span', { 'data-field': 'labels', class: 'labels-list', text: (m.labels || []).join(', ') }),
@@ -289,8 +289,8 @@
       h('span', { class: 'verdict-icon', 'aria-hidden': 'true', text: ood ? '⚠' : '✓' }),
       h('strong', { class: 'verdict-text', text: r.verdict || (ood ? 'out-of-distribution' : 'in-distribution') }),
       h('span', { class: 'verdict-why', text: ood
-        ? ` — ${energyName(r.servedScore)} ${fixed(r.jointEnergy)} is below the threshold ${fixed(r.threshold)}: the model has not seen images like this; its labels are not to be trusted.`
-        : ` — ${energyName(r.servedScore)} ${fixed(r.jointEnergy)} is at or above the threshold ${fixed(r.threshold)}.` }));
+        ? ` — ${scoreName(r.score.name)} ${fixed(r.score.value)} is below the threshold ${fixed(r.score.threshold)}: the model has not seen images like this; its labels are not to be trusted.`
+        : ` — ${scoreName(r.score.name)} ${fixed(r.score.value)} is at or above the threshold ${fixed(r.score.threshold)}.` }));
 
     const summary = h('p', { class: 'summary' },
       'Top label: ', h('strong', { class: 'top-label', text: top ? top.label : '—' }),
@@ -317,9 +317,9 @@
       h('summary', { text: `Every label (${sorted.length}); the tick marks each label's threshold` }), bars)];
   }
 
-  // ---- where the energy falls on the calibration (ID) distribution ----
+  // ---- where the served score falls on the calibration (ID) distribution ----
   function quantiles() {
-    const q = model && model.calibration && model.calibration.energyQuantiles;
+    const q = model && model.calibration && model.calibration.scoreQuantiles;
     if (!q) return null;
     const points = [['p1', 1], ['p5', 5], ['p50', 50], ['p95', 95], ['p99', 99]].map(([k, p]) => ({ p, e: q[k] }));
     return points.every((x) => typeof x.e === 'number') ? points : null;
@@ -341,10 +341,10 @@
 
   function energyStrip(r) {
     const points = quantiles();
-    const energy = r.jointEnergy;
-    const threshold = r.threshold;
+    const energy = r.score.value;
+    const threshold = r.score.threshold;
     if (!points) {
-      return h('p', { class: 'energy-text', text: `${capitalised(energyName(r.servedScore))} ${fixed(energy)}; threshold ${fixed(threshold)}. (The model's manifest holds no calibration quantiles to compare with.)` });
+      return h('p', { class: 'energy-text', text: `${capitalised(scoreName(r.score.name))} ${fixed(energy)}; threshold ${fixed(threshold)}. (The model's manifest holds no calibration quantiles to compare with.)` });
     }
     const values = [...points.map((x) => x.e), energy, threshold];
     let lo = Math.min(...values);
@@ -355,7 +355,7 @@
     const W = 600;
     const x = (e) => ((e - lo) / (hi - lo)) * W;
     const [p1, p5, p50, p95, p99] = points.map((p) => x(p.e));
-    const description = `${capitalised(energyName(r.servedScore))} ${fixed(energy)}, ${percentile(points, energy)} of the calibration images (${model.calibration.split}, in-distribution); `
+    const description = `${capitalised(scoreName(r.score.name))} ${fixed(energy)}, ${percentile(points, energy)} of the calibration images (${model.calibration.split}, in-distribution); `
       + `their middle 90% lies between ${fixed(points[1].e)} and ${fixed(points[3].e)}, median ${fixed(points[2].e)}; threshold ${fixed(threshold)}.`;
     const figure = svg('svg', { class: 'strip', viewBox: `0 0 ${W} 64`, preserveAspectRatio: 'none', role: 'img', 'aria-label': description },
       svg('line', { class: 'strip-whisker', x1: p1, x2: p99, y1: 30, y2: 30 }),
@@ -372,7 +372,7 @@
       h('span', { class: 'key key-energy', 'aria-hidden': 'true' }), ' this image');
     return h('figure', { class: 'energy' },
       h('figcaption', { class: 'energy-text', text: description }),
-      h('div', { class: 'strip-scale' }, h('span', { text: fixed(lo, 1) }), h('span', { text: `${energyName(r.servedScore)} (higher: more in-distribution)` }), h('span', { text: fixed(hi, 1) })),
+      h('div', { class: 'strip-scale' }, h('span', { text: fixed(lo, 1) }), h('span', { text: `${scoreName(r.score.name)} (higher: more in-distribution)` }), h('span', { text: fixed(hi, 1) })),
       figure, legend);
   }
 

@@ -1,14 +1,17 @@
+using System.Text.Json.Serialization;
+
 namespace SNoJoE.Core.Manifest;
 
 /// <summary>
-/// The OOD score the service's verdict is based on, when it is not the plain JointEnergy of the logits: a
-/// post-hoc detector baked into the ONNX graph by <c>snojoe bake</c>, computed by ONNX Runtime in the same run
-/// as the logits, as the graph output <see cref="Output"/>. The logits (and so the labels) are the model's own,
-/// unmodified. A manifest without it serves <see cref="JointEnergyName"/>: the graph's joint energy output.
+/// The score the service's verdict is based on, with the threshold calibrated on it: one concept from the manifest
+/// to the answer. Every exported model serves <see cref="JointEnergyName"/> (the sum over labels of softplus(logit),
+/// computed by the graph as the output <c>outputs.jointEnergy</c>); <c>snojoe bake</c> replaces it with a post-hoc
+/// detector baked into the ONNX graph and computed by ONNX Runtime in the same run as the logits, as the graph output
+/// <see cref="Output"/>. The logits (and so the labels) stay the model's own. Higher is more in-distribution.
 /// </summary>
-public sealed record ServedScoreInfo
+public sealed record ServedScore
 {
-    /// <summary>The score of a manifest without a served-score record.</summary>
+    /// <summary>The plain JointEnergy of the logits: what a model serves until a score is baked into it.</summary>
     public const string JointEnergyName = "joint-energy";
 
     /// <summary>Scores that are a joint energy (of shaped activations, a sparsified last layer, with a temperature).</summary>
@@ -18,26 +21,46 @@ public sealed record ServedScoreInfo
 
     public static readonly IReadOnlyList<string> Families = [EnergyFamily, DistanceFamily];
 
-    /// <summary>The score in <c>bake --score</c> syntax, with every parameter spelled out, e.g. "react-hidden:p90+temperature".</summary>
+    /// <summary>The score in <c>bake --score</c> syntax, with every parameter spelled out, e.g. "react-hidden:p90+temperature"; "joint-energy" for the plain score.</summary>
     public required string Name { get; init; }
     /// <summary>energy | distance. Higher is more in-distribution in both.</summary>
-    public required string Family { get; init; }
+    public string Family { get; init; } = EnergyFamily;
     /// <summary>The graph output that holds the score, [N].</summary>
     public required string Output { get; init; }
-    /// <summary>What it computes, in words.</summary>
-    public required string Description { get; init; }
+    /// <summary>The calibrated value at or above which an image is in-distribution; null until calibrated.</summary>
+    public double? Threshold { get; init; }
+
+    /// <summary>What a baked score computes, in words; null for the plain joint energy.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Description { get; init; }
     /// <summary>"hidden" (the head's post-ReLU layer, input of the last linear layer), "pooled" (the backbone's features) or null (logits only).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Layer { get; init; }
-    /// <summary>The fitted and chosen constants by name (temperature, reactPercentile, reactClip, ashPrunePercent, diceSparsityPercent, knnK, ...).</summary>
-    public required IReadOnlyDictionary<string, double> Parameters { get; init; }
-    /// <summary>The ID data the constants were fitted on; null when none was needed (fixed constants only).</summary>
+    /// <summary>A baked score's fitted and chosen constants by name (temperature, reactPercentile, reactClip, ashPrunePercent, diceSparsityPercent, knnK, ...).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, double>? Parameters { get; init; }
+    /// <summary>The ID data the constants were fitted on; null when none was needed.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ScoreFitInfo? FittedOn { get; init; }
     /// <summary>How the score was chosen, when a selection rule chose it (bake --score auto).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ScoreSelectionInfo? Selection { get; init; }
-    /// <summary>The ONNX file the score was baked into (a copy of it is this model).</summary>
-    public required string SourceModel { get; init; }
-    public required string SourceModelSha256 { get; init; }
-    public required DateTimeOffset Date { get; init; }
+    /// <summary>The ONNX file the score was baked into (a copy of it is this model); null for the plain joint energy.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SourceModel { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SourceModelSha256 { get; init; }
+    /// <summary>When the score was baked.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? Date { get; init; }
+
+    /// <summary>True for a score baked into the graph by <c>snojoe bake</c>: only the graph can compute it.</summary>
+    [JsonIgnore]
+    public bool IsBaked => Name != JointEnergyName;
+
+    /// <summary>The plain joint energy, read from the graph output <paramref name="output"/>.</summary>
+    public static ServedScore JointEnergy(string output = OutputNames.DefaultJointEnergy, double? threshold = null) =>
+        new() { Name = JointEnergyName, Output = output, Threshold = threshold };
 }
 
 /// <summary>The in-distribution data a served score's constants were fitted on.</summary>
