@@ -54,7 +54,8 @@ public sealed record SynthResult(SynthManifest Manifest, IReadOnlyDictionary<str
 
 /// <summary>
 /// Generates the benchmark: <c>VOCSynth/</c> (train, val, test in VOC layout), <c>ood-objects/</c>,
-/// <c>ood-textures/</c>, <c>aux-outliers/</c> (auxiliary outliers for training), <c>contact-sheets/</c>,
+/// <c>ood-textures/</c>, <c>aux-outliers/</c> (auxiliary outliers for training), <c>shifted-id/</c> (shifted
+/// in-distribution sets, <see cref="ShiftedIdSets"/>), <c>contact-sheets/</c>,
 /// <c>ood-objects.tsv</c>, <c>aux-outliers.tsv</c> and <c>manifest.json</c>.
 /// Labels are planned sequentially from balanced decks; every image is then drawn with its own
 /// random stream (seed, set, index) and written whole by one worker, so the bytes do not depend on
