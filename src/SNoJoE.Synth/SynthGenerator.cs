@@ -20,6 +20,13 @@ public sealed record SynthOptions
     /// <summary>Images of the aux-outliers set (auxiliary outliers for outlier exposure in training).</summary>
     public int AuxOutliers { get; init; } = 5000;
     /// <summary>
+    /// Images of each shifted-ID set: <c>shifted-id/&lt;style&gt;</c> for each of <see cref="ShiftedStyles"/>, and
+    /// <c>shifted-id/photometric</c> from the first of the test scenes (at most as many as there are). 0 = none.
+    /// </summary>
+    public int ShiftedImages { get; init; }
+    /// <summary>The emoji styles of the shifted-ID sets (<see cref="EmojiStyles.Names"/>); null = all of them.</summary>
+    public IReadOnlyList<string>? ShiftedStyles { get; init; }
+    /// <summary>
     /// The sets to generate (<see cref="SynthGenerator.SetNames"/>); null = all. Generating only some of
     /// them adds to (or, with <see cref="Overwrite"/>, replaces those sets in) a data folder made earlier
     /// with the same seed and assets, leaving the other sets' files untouched.
@@ -47,7 +54,8 @@ public sealed record SynthResult(SynthManifest Manifest, IReadOnlyDictionary<str
 
 /// <summary>
 /// Generates the benchmark: <c>VOCSynth/</c> (train, val, test in VOC layout), <c>ood-objects/</c>,
-/// <c>ood-textures/</c>, <c>aux-outliers/</c> (auxiliary outliers for training), <c>contact-sheets/</c>,
+/// <c>ood-textures/</c>, <c>aux-outliers/</c> (auxiliary outliers for training), <c>shifted-id/</c> (shifted
+/// in-distribution sets, <see cref="ShiftedIdSets"/>), <c>contact-sheets/</c>,
 /// <c>ood-objects.tsv</c>, <c>aux-outliers.tsv</c> and <c>manifest.json</c>.
 /// Labels are planned sequentially from balanced decks; every image is then drawn with its own
 /// random stream (seed, set, index) and written whole by one worker, so the bytes do not depend on
@@ -68,9 +76,10 @@ public sealed class SynthGenerator(SynthOptions options, ISynthProgress? progres
 
     /// <summary>The sets <see cref="SynthOptions.Sets"/> can name.</summary>
     public const string VocSet = "voc";
-    public static readonly IReadOnlyList<string> SetNames = [VocSet, OodObjectsFolder, OodTexturesFolder, AuxFolder];
+    public const string ShiftedIdFolder = ShiftedIdSets.Folder;
+    public static readonly IReadOnlyList<string> SetNames = [VocSet, OodObjectsFolder, OodTexturesFolder, AuxFolder, ShiftedIdFolder];
 
-    private static readonly string[] Outputs = [VocFolder, OodObjectsFolder, OodTexturesFolder, AuxFolder, SheetsFolder, ManifestFile, OodIndexFile, AuxIndexFile];
+    private static readonly string[] Outputs = [VocFolder, OodObjectsFolder, OodTexturesFolder, AuxFolder, ShiftedIdFolder, SheetsFolder, ManifestFile, OodIndexFile, AuxIndexFile];
 
     /// <summary>What each set writes (folders, files, contact sheets), for generating only some sets.</summary>
     private static readonly IReadOnlyDictionary<string, string[]> SetOutputs = new Dictionary<string, string[]>
@@ -79,6 +88,7 @@ public sealed class SynthGenerator(SynthOptions options, ISynthProgress? progres
         [OodObjectsFolder] = [OodObjectsFolder, OodIndexFile, $"{SheetsFolder}/{OodObjectsFolder}.png"],
         [OodTexturesFolder] = [OodTexturesFolder, $"{SheetsFolder}/{OodTexturesFolder}.png"],
         [AuxFolder] = [AuxFolder, AuxIndexFile, $"{SheetsFolder}/{AuxFolder}.png"],
+        [ShiftedIdFolder] = [ShiftedIdFolder, .. EmojiStyles.Names.Append(ShiftedIdSets.PhotometricSet).Select(s => $"{SheetsFolder}/{ShiftedIdSets.SheetName(s)}.png")],
     };
 
     private bool Selected(string set) => options.Sets is null || options.Sets.Contains(set);
@@ -102,6 +112,9 @@ public sealed class SynthGenerator(SynthOptions options, ISynthProgress? progres
             if (assets.Aux.Count == 0)
                 throw new SynthException($"{options.AssetsDirectory} holds none of the aux-outlier emoji: make the asset folder again with this version of fetch-assets.");
         }
+        var shifted = new ShiftedIdSets(options, progress);
+        var makeShifted = Selected(ShiftedIdFolder) && options.ShiftedImages > 0;
+        if (makeShifted) shifted.CheckAssets(assets);
         var earlier = AllSelected ? null : EarlierManifest(output, assets);
         PrepareOutput(output);
         var composer = new SceneComposer(assets, options.Style, configuration);
@@ -138,6 +151,16 @@ public sealed class SynthGenerator(SynthOptions options, ISynthProgress? progres
         var oodInstances = Selected(OodObjectsFolder) ? GenerateOodObjects(output, composer, parallel, durations, sheets, objectsPerImage) : null;
         if (Selected(OodTexturesFolder)) GenerateTextures(output, composer, parallel, durations, sheets);
         var aux = Selected(AuxFolder) && options.AuxOutliers > 0 ? GenerateAux(output, composer, parallel, durations, sheets, objectsPerImage, assets) : null;
+        var testImages = Selected(VocSet) ? options.Test : earlier!.Counts.Test;
+        ShiftedIdSummary? shiftedSummary = null;
+        if (makeShifted)
+        {
+            var styles = shifted.Styles.Select(style => shifted.GenerateStyle(output, style, assets, composer, parallel, durations, sheets)).ToArray();
+            var photometric = testImages > 0
+                ? shifted.GeneratePhotometric(output, voc.Root, Math.Min(options.ShiftedImages, testImages), parallel, configuration, durations, sheets)
+                : null;
+            shiftedSummary = new ShiftedIdSummary(styles, photometric, "crops of the held-out part of each photo, as for VOCSynth val and test");
+        }
 
         var watchSheets = Stopwatch.StartNew();
         var sheetFolder = Path.Combine(output, SheetsFolder);
@@ -153,7 +176,8 @@ public sealed class SynthGenerator(SynthOptions options, ISynthProgress? progres
             Selected(VocSet) ? options.Test : earlier!.Counts.Test,
             Selected(OodObjectsFolder) ? options.OodObjects : earlier!.Counts.OodObjects,
             Selected(OodTexturesFolder) ? options.OodTextures : earlier!.Counts.OodTextures,
-            Selected(AuxFolder) ? options.AuxOutliers : earlier!.Counts.AuxOutliers);
+            Selected(AuxFolder) ? options.AuxOutliers : earlier!.Counts.AuxOutliers,
+            Selected(ShiftedIdFolder) ? options.ShiftedImages : earlier!.Counts.ShiftedIdPerSet);
         var manifest = new SynthManifest(
             GeneratorName, GeneratorVersion, options.Seed,
             counts,
@@ -170,15 +194,19 @@ public sealed class SynthGenerator(SynthOptions options, ISynthProgress? progres
                 [OodIndexFile] = "file and objects of each ood-objects image",
                 [AuxFolder] = "auxiliary outliers for training (outlier exposure), never for evaluation: aux-outlier emoji on training background crops, and procedural textures",
                 [AuxIndexFile] = "file, kind (objects | texture) and source (emoji names, or the procedural texture kind) of each aux-outliers image",
+                [ShiftedIdFolder] = "shifted in-distribution sets (the 20 VOC classes under covariate shift, to be kept), each in VOC layout with a test split: "
+                    + "<style>/ = test-like scenes whose objects are the VOC emoji of one other emoji style; photometric/ = the first VOCSynth test scenes under one camera shift each (ids and labels kept), listed in photometric-shifts.tsv",
                 [SheetsFolder] = "one PNG per set: the first images with their boxes",
             },
             $"each photo split along its long side: {BackgroundRegions.TrainShare:P0} for train and aux-outliers crops, the rest for val, test and ood-objects crops",
             options.Style,
             new ManifestAssets(assets.Fingerprint, assets.Info.Sources),
-            Selected(AuxFolder) ? aux : earlier?.AuxOutliers);
+            Selected(AuxFolder) ? aux : earlier?.AuxOutliers,
+            Selected(ShiftedIdFolder) ? shiftedSummary : earlier?.ShiftedId);
         manifest.Save(Path.Combine(output, ManifestFile));
         var images = (Selected(VocSet) ? options.Train + options.Val + options.Test : 0) + (Selected(OodObjectsFolder) ? options.OodObjects : 0)
-            + (Selected(OodTexturesFolder) ? options.OodTextures : 0) + (Selected(AuxFolder) ? options.AuxOutliers : 0);
+            + (Selected(OodTexturesFolder) ? options.OodTextures : 0) + (Selected(AuxFolder) ? options.AuxOutliers : 0)
+            + (shiftedSummary is null ? 0 : shiftedSummary.Styles.Sum(s => s.Images) + (shiftedSummary.Photometric?.Images ?? 0));
         return new SynthResult(manifest, durations, total.Elapsed, assets.Warnings, images);
     }
 
@@ -334,13 +362,18 @@ public sealed class SynthGenerator(SynthOptions options, ISynthProgress? progres
 
     private void Validate()
     {
-        foreach (var (name, value) in new[] { ("--train", options.Train), ("--val", options.Val), ("--test", options.Test), ("--ood", options.OodObjects), ("--ood", options.OodTextures), ("--aux", options.AuxOutliers) })
+        foreach (var (name, value) in new[] { ("--train", options.Train), ("--val", options.Val), ("--test", options.Test), ("--ood", options.OodObjects), ("--ood", options.OodTextures), ("--aux", options.AuxOutliers), ("--shifted", options.ShiftedImages) })
             if (value < 0) throw new SynthException($"{name} must not be negative.");
         if (options.Sets is { } sets)
         {
             if (sets.Count == 0) throw new SynthException("--sets names no set.");
             foreach (var set in sets.Where(s => !SetNames.Contains(s)))
                 throw new SynthException($"--sets: unknown set '{set}' (known: {string.Join(", ", SetNames)}).");
+        }
+        if (options.ShiftedStyles is { } styles)
+        {
+            if (styles.Count == 0) throw new SynthException("--styles names no style.");
+            foreach (var style in styles) EmojiStyles.Find(style);
         }
         if (Selected(VocSet) && options.Train + options.Val + options.Test == 0) throw new SynthException("Nothing to generate: --train, --val and --test are all 0.");
         if (options.Workers < 1) throw new SynthException("--workers must be at least 1.");

@@ -6,7 +6,8 @@ namespace SNoJoE.Synth.Tests;
 
 /// <summary>
 /// A tiny asset folder made on the fly (no download): VOC pictures are pure red discs, non-VOC
-/// pictures pure blue discs, aux-outlier pictures pure green discs, and the photos and texture never
+/// pictures pure blue discs, aux-outlier pictures pure green discs, the shifted styles' VOC pictures a magenta,
+/// yellow or cyan disc (<see cref="StyleColours"/>), and the photos and texture never
 /// have a strongly red, blue or green pixel, so a decoded scene shows which kind of object it holds. A red stamp at a path the rules exclude
 /// (household/rubberduck.png) must never be used.
 /// </summary>
@@ -15,6 +16,14 @@ public sealed class FakeAssets : IDisposable
     public static readonly Rgba32 VocColour = new(220, 30, 30, 255);
     public static readonly Rgba32 OodColour = new(30, 30, 220, 255);
     public static readonly Rgba32 AuxColour = new(30, 220, 30, 255);
+
+    /// <summary>The VOC emoji of each shifted style: one colour per style, none of them red, blue, green or photo-like.</summary>
+    public static readonly IReadOnlyDictionary<string, Rgba32> StyleColours = new Dictionary<string, Rgba32>
+    {
+        ["openmoji"] = new(210, 40, 210, 255),
+        ["fluent-flat"] = new(235, 205, 20, 255),
+        ["fluent-modern"] = new(20, 205, 225, 255),
+    };
 
     public const string ExcludedStamp = "stamps/household/rubberduck.png";
 
@@ -44,6 +53,11 @@ public sealed class FakeAssets : IDisposable
         var aux = maps.Aux.Take(5).ToArray();
         foreach (var entry in aux) assets.Disc($"emoji/{entry.File}", 44, 44, AuxColour);
         assets.AuxNames = [.. aux.Select(e => e.Name)];
+
+        // Each shifted style: one emoji per VOC class, under the Google file name (as fetch-assets stores them).
+        foreach (var (style, colour) in StyleColours)
+            foreach (var entry in maps.Voc.GroupBy(e => e.Label).Select(g => g.Last()))
+                assets.Disc($"emoji-styles/{style}/{entry.File}", 44, 50, colour);
 
         assets.Photo("backgrounds/test/wide.png", 400, 300);
         assets.Photo("backgrounds/test/tall.jpg", 240, 320);

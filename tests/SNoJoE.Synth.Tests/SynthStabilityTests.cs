@@ -39,6 +39,31 @@ public sealed class SynthStabilityTests
         Assert.Equal(PinnedAuxDigest, AuxDigest(output.Path));
     }
 
+    [Fact]
+    public void Generating_the_shifted_id_sets_in_the_same_run_leaves_the_other_sets_bytes_as_pinned()
+    {
+        using var assets = FakeAssets.Create();
+        using var output = new TempFolder("stability-shifted");
+        new SynthGenerator(new SynthOptions
+        {
+            AssetsDirectory = assets.Root,
+            OutputDirectory = output.Path,
+            Seed = 7,
+            Train = 6,
+            Val = 3,
+            Test = 3,
+            OodObjects = 4,
+            OodTextures = 4,
+            AuxOutliers = 4,
+            ShiftedImages = 3,
+            Workers = 2,
+        }).Run();
+
+        Assert.True(Directory.Exists(Path.Combine(output.Path, "shifted-id", "openmoji", "JPEGImages")));
+        Assert.Equal(PinnedDigest, Digest(output.Path));
+        Assert.Equal(PinnedAuxDigest, AuxDigest(output.Path));
+    }
+
     /// <summary>The same for aux-outliers (images, index, contact sheet) as first made (commit 0c3d665): models are trained on it.</summary>
     private static string AuxDigest(string root) =>
         DigestOf(root, Directory.EnumerateFiles(Path.Combine(root, "aux-outliers")).Append(Path.Combine(root, "aux-outliers.tsv"))

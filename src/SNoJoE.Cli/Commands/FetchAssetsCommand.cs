@@ -7,12 +7,12 @@ public static class FetchAssetsCommand
 {
     public static Command Create()
     {
-        var output = new Option<string>("--out") { Description = "Asset folder to create (emoji/, stamps/, backgrounds/, textures/, licenses/, NOTICE, assets.json).", Required = true };
+        var output = new Option<string>("--out") { Description = "Asset folder to create (emoji/, emoji-styles/, stamps/, backgrounds/, textures/, licenses/, NOTICE, assets.json).", Required = true };
         var skipOptional = new Option<bool>("--skip-optional") { Description = "Do without the optional sources (plasma-workspace-wallpapers backgrounds)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing, non-empty asset folder." };
 
         var command = new Command("fetch-assets",
-            $"Download the benchmark's pictures with npm and apt-get ({string.Join(", ", AssetSources.All.Select(s => s.Name))}), unpack them without installing, keep what synth uses and write NOTICE and assets.json.")
+            $"Download the benchmark's pictures with npm and apt-get ({string.Join(", ", AssetSources.All.Select(s => s.Name))}), unpack them without installing, keep what synth uses (rasterising the SVG emoji styles with rsvg-convert) and write NOTICE and assets.json.")
         {
             output, skipOptional, overwrite,
         };

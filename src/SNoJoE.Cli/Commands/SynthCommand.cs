@@ -2,6 +2,7 @@ using System.CommandLine;
 using Spectre.Console;
 using SNoJoE.Evaluation;
 using SNoJoE.Synth;
+using SNoJoE.Synth.Assets;
 
 namespace SNoJoE.Cli.Commands;
 
@@ -10,13 +11,23 @@ public static class SynthCommand
     public static Command Create()
     {
         var assets = new Option<string>("--assets") { Description = "Asset folder made by fetch-assets.", Required = true };
-        var output = new Option<string>("--out") { Description = "Data folder to write VOCSynth/, ood-objects/, ood-textures/, aux-outliers/, contact-sheets/ and manifest.json into.", Required = true };
+        var output = new Option<string>("--out") { Description = "Data folder to write VOCSynth/, ood-objects/, ood-textures/, aux-outliers/, shifted-id/, contact-sheets/ and manifest.json into.", Required = true };
         var seed = new Option<int>("--seed") { Description = "Seed: the same assets and seed give byte-identical files.", DefaultValueFactory = _ => 1 };
         var train = new Option<int>("--train") { Description = "Training scenes.", DefaultValueFactory = _ => 5000 };
         var val = new Option<int>("--val") { Description = "Validation scenes.", DefaultValueFactory = _ => 1500 };
         var test = new Option<int>("--test") { Description = "Test scenes.", DefaultValueFactory = _ => 3000 };
         var ood = new Option<int>("--ood") { Description = "Images in each OOD set (ood-objects and ood-textures).", DefaultValueFactory = _ => 3000 };
         var aux = new Option<int>("--aux") { Description = "Images in aux-outliers (auxiliary outliers for train --outliers; never for evaluation).", DefaultValueFactory = _ => 5000 };
+        var shifted = new Option<int>("--shifted")
+        {
+            Description = "Images in each shifted-ID set: shifted-id/<style> per emoji style, and shifted-id/photometric from the first test scenes; 0 leaves them out.",
+            DefaultValueFactory = _ => 1000,
+        };
+        var styles = new Option<string>("--styles")
+        {
+            Description = $"Comma-separated emoji styles of the shifted-ID sets: {string.Join(", ", EmojiStyles.Names)} or all.",
+            DefaultValueFactory = _ => "all",
+        };
         var sets = new Option<string>("--sets")
         {
             Description = $"Comma-separated sets to generate: {string.Join(", ", SynthGenerator.SetNames)} or all. Fewer than all adds them to a data folder made earlier with the same --seed and assets, leaving the other sets untouched (e.g. --sets aux-outliers).",
@@ -25,9 +36,9 @@ public static class SynthCommand
         var workers = new Option<int>("--workers") { Description = "Images generated in parallel (default: one per core); the output does not depend on it.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace data generated earlier in --out." };
 
-        var command = new Command("synth", "Generate the synthetic VOC-like benchmark (VOC layout) with an OOD-objects and an OOD-textures set.")
+        var command = new Command("synth", "Generate the synthetic VOC-like benchmark (VOC layout) with an OOD-objects and an OOD-textures set, auxiliary outliers and shifted in-distribution sets.")
         {
-            assets, output, seed, train, val, test, ood, aux, sets, workers, overwrite,
+            assets, output, seed, train, val, test, ood, aux, shifted, styles, sets, workers, overwrite,
         };
         command.SetGuardedAction(async (result, cancellationToken) =>
         {
@@ -42,6 +53,8 @@ public static class SynthCommand
                 OodObjects = result.GetValue(ood),
                 OodTextures = result.GetValue(ood),
                 AuxOutliers = result.GetValue(aux),
+                ShiftedImages = result.GetValue(shifted),
+                ShiftedStyles = ParseStyles(result.GetValue(styles)!),
                 Sets = ParseSets(result.GetValue(sets)!),
                 Workers = result.GetValue(workers),
                 Overwrite = result.GetValue(overwrite),
@@ -54,6 +67,15 @@ public static class SynthCommand
             return 0;
         });
         return command;
+    }
+
+    private static string[]? ParseStyles(string value)
+    {
+        var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0) throw new CliException("--styles names no style.");
+        foreach (var name in names.Where(n => n != "all" && !EmojiStyles.Names.Contains(n)))
+            throw new CliException($"--styles: unknown emoji style '{name}' (known: {string.Join(", ", EmojiStyles.Names)}).");
+        return names.Contains("all") ? null : names.Distinct(StringComparer.Ordinal).ToArray();
     }
 
     private static string[]? ParseSets(string value)
@@ -82,6 +104,9 @@ public static class SynthCommand
         if (manifest.AuxOutliers is { } aux)
             AnsiConsole.WriteLine($"aux-outliers: {aux.ObjectScenes:N0} scenes with {aux.ObjectInstances.Count} distinct aux emoji ({aux.ObjectInstances.Values.Sum():N0} instances), {aux.TextureScenes:N0} procedural textures ({string.Join(", ", aux.TexturesByKind.Select(kv => $"{kv.Key} {kv.Value}"))})"
                 + (aux.EmojiMissing.Count > 0 ? $"; {aux.EmojiMissing.Count} emoji of the table not in the assets: {string.Join(", ", aux.EmojiMissing)}" : ""));
+        if (manifest.ShiftedId is { } shiftedId)
+            AnsiConsole.WriteLine($"shifted-id: {string.Join(", ", shiftedId.Styles.Select(s => $"{s.Style} {s.Images:N0}"))}"
+                + (shiftedId.Photometric is { } p ? $", photometric {p.Images:N0} ({string.Join(", ", p.ImagesPerShift.Select(kv => $"{kv.Key} {kv.Value}"))})" : ""));
         AnsiConsole.WriteLine($"pictures: {manifest.Pictures.VocEmoji} VOC emoji, {manifest.Pictures.VocStamps} VOC stamps, {manifest.Pictures.OodEmoji} non-VOC emoji, {manifest.Pictures.OodStamps} non-VOC stamps, {manifest.Pictures.Backgrounds} photos, {manifest.Pictures.Textures} textures");
         foreach (var (name, duration) in result.Durations) AnsiConsole.WriteLine($"  {name}: {duration.TotalSeconds:F1} s");
         var images = result.Images;

@@ -19,13 +19,15 @@ public sealed record FetchOptions(string OutputDirectory, bool SkipOptional = fa
 /// <summary>
 /// Builds an asset folder (<see cref="AssetLayout"/>): downloads the npm and Debian packages with
 /// their own clients (<c>npm pack</c>, <c>apt-get download</c>), unpacks them without installing
-/// (<c>dpkg-deb -x</c>), keeps only what the generator uses, converts GIMP patterns to PNG, and
+/// (<c>dpkg-deb -x</c>), keeps only what the generator uses, converts GIMP patterns to PNG and the
+/// shifted styles' SVG emoji to 64 px PNG (<see cref="SvgRasterizer"/>), and
 /// writes NOTICE and assets.json. Nothing is written to the output folder unless every required
 /// source was obtained.
 /// </summary>
 public sealed class AssetFetcher(FetchOptions options, Action<string> log)
 {
     private readonly EmojiMaps _emoji = EmojiMaps.Embedded();
+    private readonly StyledEmojiTable _styledEmoji = StyledEmojiTable.Embedded();
     private readonly StampRules _stampRules = StampRules.Embedded();
     private readonly IReadOnlyList<BackgroundEntry> _backgrounds = BackgroundList.Embedded();
 
@@ -40,6 +42,8 @@ public sealed class AssetFetcher(FetchOptions options, Action<string> log)
         var staging = $"{output.TrimEnd(Path.DirectorySeparatorChar)}.staging-{Guid.NewGuid():N}";
         try
         {
+            // Checked before any download: without the rasteriser the styled emoji cannot be made.
+            var rsvgVersion = sources.Any(s => s.Kind == AssetKind.StyledEmoji) ? await SvgRasterizer.VersionAsync(cancellationToken) : "";
             var archives = new Dictionary<AssetSource, string>();
             foreach (var source in sources)
             {
@@ -58,7 +62,16 @@ public sealed class AssetFetcher(FetchOptions options, Action<string> log)
                 var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(archive)));
                 AssetSourceInfo info;
                 string where, note;
-                if (source.Registry == AssetSource.Npm)
+                if (source.Kind == AssetKind.StyledEmoji)
+                {
+                    var styles = EmojiStyles.OfPackage(source.Name);
+                    var kept = await UnpackStyledEmojiAsync(source, archive, work, layout, cancellationToken);
+                    info = new AssetSourceInfo(source.Name, source.Registry, source.Version!, $"VOC emoji in the styles {string.Join(", ", styles.Select(s => s.Name))} (shifted-ID sets), rasterised by {rsvgVersion}",
+                        StyledLicences[source.Name], sha, kept);
+                    where = string.Join(" and ", styles.Select(s => $"emoji-styles/{s.Name}/"));
+                    note = $"SVGs of {string.Join(" and ", styles.Select(s => s.SvgFolder))} named in Synth/Data/{SynthData.VocEmojiStylesFile}, rasterised to {SvgRasterizer.SpriteSide} px RGBA PNGs by {rsvgVersion}, stored under the Google file names";
+                }
+                else if (source.Registry == AssetSource.Npm)
                 {
                     var (version, kept) = UnpackEmoji(archive, layout);
                     info = new AssetSourceInfo(source.Name, source.Registry, version, "objects (VOC, non-VOC and aux-outlier emoji)",
@@ -125,7 +138,16 @@ public sealed class AssetFetcher(FetchOptions options, Action<string> log)
         }
         var files = Directory.GetFiles(folder, source.Registry == AssetSource.Npm ? "*.tgz" : "*.deb");
         if (files.Length != 1) throw Unavailable(source, $"expected one downloaded archive in {folder}, found {files.Length}");
+        if (source.Integrity is { } integrity) CheckIntegrity(source, files[0], integrity);
         return files[0];
+    }
+
+    /// <summary>Refuses a tarball whose sha512 is not the one pinned for that version (npm's dist.integrity).</summary>
+    public static void CheckIntegrity(AssetSource source, string archive, string integrity)
+    {
+        var actual = "sha512-" + Convert.ToBase64String(SHA512.HashData(File.ReadAllBytes(archive)));
+        if (actual != integrity)
+            throw new SynthException($"{source.Name}@{source.Version}: the downloaded tarball's integrity is {actual}, expected {integrity}; not used.");
     }
 
     private static SynthException Unavailable(AssetSource source, string why) =>
@@ -184,6 +206,102 @@ public sealed class AssetFetcher(FetchOptions options, Action<string> log)
             log($"  {AssetSources.EmojiPackage} {version} lacks {auxMissing.Length} of the {_emoji.Aux.Count} aux-outlier emoji, left out: {string.Join(", ", auxMissing)}");
         return (version, found.Count);
     }
+
+    /// <summary>
+    /// Extracts the SVGs of the VOC emoji of each style the package holds and rasterises them to
+    /// <c>emoji-styles/&lt;style&gt;/&lt;Google file name&gt;</c>; copies the package's licence and README.
+    /// </summary>
+    private async Task<int> UnpackStyledEmojiAsync(AssetSource source, string archive, string work, AssetLayout layout, CancellationToken cancellationToken)
+    {
+        var styles = EmojiStyles.OfPackage(source.Name);
+        var wanted = new Dictionary<string, string>(StringComparer.Ordinal); // tarball path -> extracted path
+        foreach (var style in styles)
+            foreach (var emoji in _styledEmoji.For(style))
+                wanted[$"package/{style.SvgFolder}{emoji.Svg}"] = Path.Combine(work, "svg", style.Name, emoji.Svg);
+        string? version = null;
+        using (var file = File.OpenRead(archive))
+        using (var gzip = new GZipStream(file, CompressionMode.Decompress))
+        using (var reader = new TarReader(gzip))
+        {
+            while (reader.GetNextEntry() is { } entry)
+            {
+                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null) continue;
+                var name = entry.Name.Replace('\\', '/');
+                if (wanted.TryGetValue(name, out var target))
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                    using var svg = File.Create(target);
+                    entry.DataStream.CopyTo(svg);
+                }
+                else if (name == "package/package.json")
+                {
+                    using var json = JsonDocument.Parse(entry.DataStream);
+                    version = json.RootElement.TryGetProperty("version", out var v) ? v.GetString() : null;
+                }
+                else if (name is "package/LICENSE" or "package/LICENSE.txt" or "package/README.md")
+                {
+                    var kind = name.EndsWith("README.md", StringComparison.Ordinal) ? "README.md" : "LICENSE";
+                    using var copy = File.Create(Path.Combine(layout.Licenses, $"{source.Name}.{kind}"));
+                    entry.DataStream.CopyTo(copy);
+                }
+            }
+        }
+        if (version != source.Version)
+            throw new SynthException($"{Path.GetFileName(archive)}: package.json says version '{version}', expected {source.Version}.");
+        var missing = wanted.Where(w => !File.Exists(w.Value)).Select(w => w.Key).Order(StringComparer.Ordinal).ToArray();
+        if (missing.Length > 0)
+            throw new SynthException($"{source.Name} {version} lacks {missing.Length} SVGs named in {SynthData.VocEmojiStylesFile}: {string.Join(", ", missing.Take(10))}.");
+        if (source.Name == EmojiStyles.FluentPackage)
+            File.WriteAllText(Path.Combine(layout.Licenses, $"{source.Name}.upstream-LICENSE"), FluentUpstreamLicence);
+
+        var kept = 0;
+        foreach (var style in styles)
+        {
+            var folder = layout.EmojiStyle(style.Name);
+            Directory.CreateDirectory(folder);
+            foreach (var emoji in _styledEmoji.For(style))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await SvgRasterizer.RasterizeAsync(Path.Combine(work, "svg", style.Name, emoji.Svg), Path.Combine(folder, emoji.File), cancellationToken);
+                kept++;
+            }
+        }
+        return kept;
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> StyledLicences = new Dictionary<string, string>
+    {
+        [EmojiStyles.OpenMojiPackage] = "CC-BY-SA-4.0 (OpenMoji graphics: \"All emojis designed by OpenMoji - the open-source emoji and icon project\", openmoji.org; the package's code, LGPL-3.0, is not used)",
+        [EmojiStyles.FluentPackage] = "MIT (Microsoft Fluent Emoji art, Copyright (c) Microsoft Corporation; the npm repackaging, Copyright (c) 2022 Mohammad Abu Mattar)",
+    };
+
+    // The npm package carries only its repackager's MIT notice; the art is Microsoft's, under this one (microsoft/fluentui-emoji, LICENSE).
+    private const string FluentUpstreamLicence = """
+        The SVGs of fluentui-emoji are Microsoft's Fluent Emoji (github.com/microsoft/fluentui-emoji), under:
+
+        MIT License
+
+        Copyright (c) Microsoft Corporation.
+
+        Permission is hereby granted, free of charge, to any person obtaining a copy
+        of this software and associated documentation files (the "Software"), to deal
+        in the Software without restriction, including without limitation the rights
+        to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+        copies of the Software, and to permit persons to whom the Software is
+        furnished to do so, subject to the following conditions:
+
+        The above copyright notice and this permission notice shall be included in all
+        copies or substantial portions of the Software.
+
+        THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+        OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+        SOFTWARE
+
+        """;
 
     private static string CopyCopyright(AssetSource source, string root, AssetLayout layout)
     {
@@ -285,7 +403,7 @@ public sealed class AssetFetcher(FetchOptions options, Action<string> log)
             text.Append($"  source:  {info.Registry} package {info.Name} {info.Version} (archive sha256 {info.ArchiveSha256})\n");
             text.Append($"  kept:    {info.FilesKept} files: {note}\n");
             text.Append($"  licence: {info.Licence}{(source.Registry == AssetSource.Debian ? " (all licences its debian/copyright names; per-file terms there)" : "")}\n");
-            text.Append($"  texts:   licenses/{source.Name}.{(source.Registry == AssetSource.Npm ? "LICENSE and README.md" : "copyright")}\n");
+            text.Append($"  texts:   licenses/{source.Name}.{(source.Registry == AssetSource.Npm ? "LICENSE and README.md" : "copyright")}{(source.Name == EmojiStyles.FluentPackage ? $", licenses/{source.Name}.upstream-LICENSE (Microsoft's)" : "")}\n");
         }
         return text.ToString();
     }

@@ -26,8 +26,9 @@ public sealed class AssetLibrary : IDisposable
 
     private AssetLibrary(AssetsFile info, IReadOnlyDictionary<string, SpritePool> voc, SpritePool ood, SpritePool aux,
         IReadOnlyList<Picture> backgrounds, IReadOnlyList<Picture> textures, string fingerprint, string auxFingerprint,
-        IReadOnlyList<string> auxMissing, IReadOnlyList<string> warnings)
+        IReadOnlyList<string> auxMissing, IReadOnlyList<string> warnings, IReadOnlyDictionary<string, StyledVocSprites> styles)
     {
+        Styles = styles;
         Info = info;
         Voc = voc;
         Ood = ood;
@@ -52,6 +53,11 @@ public sealed class AssetLibrary : IDisposable
     public string Fingerprint { get; }
     public string AuxFingerprint { get; }
     public IReadOnlyList<string> Warnings { get; }
+    /// <summary>
+    /// The VOC emoji in each shifted style found in <c>emoji-styles/</c> (<see cref="EmojiStyles"/>), by style name; empty for
+    /// an asset folder fetched before they existed. Kept out of <see cref="Fingerprint"/>: nothing else draws them.
+    /// </summary>
+    public IReadOnlyDictionary<string, StyledVocSprites> Styles { get; }
 
     public static AssetLibrary Load(string root, Configuration configuration, EmojiMaps? emoji = null, StampRules? stampRules = null)
     {
@@ -148,7 +154,40 @@ public sealed class AssetLibrary : IDisposable
 
         var digest = Digest(allKeys, hashes, 0, mainKeys.Length);
         var auxDigest = Digest(allKeys, hashes, mainKeys.Length, allKeys.Length);
-        return new AssetLibrary(info, voc, ood, aux, backgrounds, textures, digest, auxDigest, auxMissing, warnings);
+        var styles = LoadStyles(layout, emoji, configuration);
+        return new AssetLibrary(info, voc, ood, aux, backgrounds, textures, digest, auxDigest, auxMissing, warnings, styles);
+    }
+
+    private static IReadOnlyDictionary<string, StyledVocSprites> LoadStyles(AssetLayout layout, EmojiMaps emoji, Configuration configuration)
+    {
+        var styles = new Dictionary<string, StyledVocSprites>(StringComparer.Ordinal);
+        foreach (var style in EmojiStyles.Shifted.Where(s => Directory.Exists(layout.EmojiStyle(s.Name))))
+        {
+            var keys = new List<string>();
+            var hashes = new List<string>();
+            var sprites = new List<Sprite>();
+            foreach (var entry in emoji.Voc)
+            {
+                var key = $"emoji-styles/{style.Name}/{entry.File}";
+                var path = Path.Combine(layout.Root, key);
+                if (!File.Exists(path)) continue;
+                var bytes = File.ReadAllBytes(path);
+                keys.Add(key);
+                hashes.Add(Convert.ToHexStringLower(SHA256.HashData(bytes)));
+                try
+                {
+                    if (LoadSprite(bytes, configuration) is { } image) sprites.Add(new Sprite(key, entry.Label, SpriteKind.Emoji, image));
+                }
+                catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException)
+                {
+                    throw new SynthException($"{path}: cannot decode: {e.Message}", e);
+                }
+            }
+            var voc = VocClasses.Names.ToDictionary(c => c, c => Pool(sprites.Where(s => s.Label == c)), StringComparer.Ordinal);
+            var missing = VocClasses.Names.Where(c => voc[c].Count == 0).ToArray();
+            styles[style.Name] = new StyledVocSprites(style, voc, missing, Digest([.. keys], [.. hashes], 0, keys.Count));
+        }
+        return styles;
     }
 
     /// <summary>sha256 of "key TAB sha256" lines of keys[from..to), in ordinal key order.</summary>
@@ -211,7 +250,8 @@ public sealed class AssetLibrary : IDisposable
 
     public void Dispose()
     {
-        foreach (var s in Voc.Values.SelectMany(p => p.All).Concat(Ood.All).Concat(Aux.All)) s.Image.Dispose();
+        foreach (var s in Voc.Values.SelectMany(p => p.All).Concat(Ood.All).Concat(Aux.All)
+                     .Concat(Styles.Values.SelectMany(style => style.Voc.Values.SelectMany(p => p.All)))) s.Image.Dispose();
         foreach (var p in Backgrounds.Concat(Textures)) p.Image.Dispose();
     }
 }

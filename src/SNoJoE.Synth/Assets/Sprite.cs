@@ -19,6 +19,12 @@ public sealed record SpritePool(IReadOnlyList<Sprite> Emoji, IReadOnlyList<Sprit
     public IEnumerable<Sprite> All => Emoji.Concat(Stamps);
 }
 
+/// <summary>
+/// The VOC emoji of one shifted style: a pool per VOC class (emoji only, no stamps), the classes it has no
+/// picture of, and the sha256 fingerprint of its files.
+/// </summary>
+public sealed record StyledVocSprites(EmojiStyle Style, IReadOnlyDictionary<string, SpritePool> Voc, IReadOnlyList<string> MissingClasses, string Fingerprint);
+
 /// <summary>A photo or texture, by its path in the asset folder.</summary>
 public sealed record Picture(string Key, Image<Rgb24> Image);
 

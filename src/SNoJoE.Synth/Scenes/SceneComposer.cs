@@ -28,10 +28,17 @@ public sealed class SceneComposer(AssetLibrary assets, SceneStyle style, Configu
     private const int ShrinkRounds = 4;
 
     /// <summary>A scene holding one object of each label (plus, now and then, a second instance of one).</summary>
-    public ComposedScene ComposeVoc(IReadOnlyList<string> labels, BackgroundPart part, SynthRandom random)
+    public ComposedScene ComposeVoc(IReadOnlyList<string> labels, BackgroundPart part, SynthRandom random) =>
+        ComposeVoc(assets.Voc, labels, part, random);
+
+    /// <summary>
+    /// The same with the pictures of each label taken from <paramref name="pools"/>: the VOC emoji of one shifted
+    /// style (<see cref="AssetLibrary.Styles"/>), or, for training on a chosen set of styles later, a merge of several.
+    /// </summary>
+    public ComposedScene ComposeVoc(IReadOnlyDictionary<string, SpritePool> pools, IReadOnlyList<string> labels, BackgroundPart part, SynthRandom random)
     {
-        var sprites = labels.Select(l => PickSprite(assets.Voc[l], style.StampShare, random)).ToList();
-        if (random.Chance(style.ExtraInstanceChance)) sprites.Add(PickSprite(assets.Voc[random.Pick(labels)], style.StampShare, random));
+        var sprites = labels.Select(l => PickSprite(pools[l], style.StampShare, random)).ToList();
+        if (random.Chance(style.ExtraInstanceChance)) sprites.Add(PickSprite(pools[random.Pick(labels)], style.StampShare, random));
         return ComposeObjects(sprites, part, random);
     }
 

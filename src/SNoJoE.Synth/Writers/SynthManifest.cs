@@ -4,7 +4,7 @@ using SNoJoE.Synth.Scenes;
 
 namespace SNoJoE.Synth.Writers;
 
-public sealed record SetCounts(int Train, int Val, int Test, int OodObjects, int OodTextures, int AuxOutliers = 0);
+public sealed record SetCounts(int Train, int Val, int Test, int OodObjects, int OodTextures, int AuxOutliers = 0, int ShiftedIdPerSet = 0);
 
 public sealed record SpriteCounts(int VocEmoji, int VocStamps, int OodEmoji, int OodStamps, int Backgrounds, int Textures, int AuxEmoji = 0);
 
@@ -20,6 +20,22 @@ public sealed record AuxOutlierSummary(
     string EmojiFingerprint,
     string Backgrounds,
     string Textures);
+
+/// <summary>One <c>shifted-id/&lt;style&gt;</c> set: its style, where the pictures come from, and what it holds.</summary>
+public sealed record ShiftedStyleSummary(
+    string Style,
+    string Package,
+    string Version,
+    string EmojiFingerprint,
+    int Images,
+    IReadOnlyDictionary<string, int> ImagesPerClass,
+    IReadOnlyDictionary<string, int> ObjectsPerImage);
+
+/// <summary><c>shifted-id/photometric</c>: the test scenes it was made from and how many got each kind of shift.</summary>
+public sealed record PhotometricSummary(string Source, int Images, IReadOnlyDictionary<string, int> ImagesPerShift);
+
+/// <summary>The shifted in-distribution sets (full-spectrum OOD: the 20 VOC classes under covariate shift, to be kept).</summary>
+public sealed record ShiftedIdSummary(IReadOnlyList<ShiftedStyleSummary> Styles, PhotometricSummary? Photometric, string Backgrounds);
 
 public sealed record ManifestAssets(string Fingerprint, IReadOnlyList<AssetSourceInfo> Sources);
 
@@ -41,7 +57,8 @@ public sealed record SynthManifest(
     string BackgroundSplit,
     SceneStyle Style,
     ManifestAssets Assets,
-    AuxOutlierSummary? AuxOutliers = null)
+    AuxOutlierSummary? AuxOutliers = null,
+    ShiftedIdSummary? ShiftedId = null)
 {
     public void Save(string path) => SynthJson.Save(this, path);
 

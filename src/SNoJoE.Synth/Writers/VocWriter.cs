@@ -28,11 +28,13 @@ public sealed class VocWriter
     public string AnnotationsDirectory => Path.Combine(Root, "Annotations");
     public string SplitsDirectory => Path.Combine(Root, "ImageSets", "Main");
 
-    public void WriteSample(string id, ComposedScene scene)
+    public void WriteSample(string id, ComposedScene scene) =>
+        WriteSample(id, scene.Image, scene.JpegQuality, scene.Objects.Select(o => new VocObject(o.Label, false, o.Box)).ToArray());
+
+    public void WriteSample(string id, Image image, int jpegQuality, IReadOnlyList<VocObject> objects)
     {
-        SceneFiles.SaveJpeg(scene, Path.Combine(ImagesDirectory, id + ".jpg"));
-        var objects = scene.Objects.Select(o => new VocObject(o.Label, false, o.Box)).ToArray();
-        new VocAnnotation(id + ".jpg", scene.Image.Width, scene.Image.Height, objects)
+        SceneFiles.SaveJpeg(image, jpegQuality, Path.Combine(ImagesDirectory, id + ".jpg"));
+        new VocAnnotation(id + ".jpg", image.Width, image.Height, objects)
             .Save(Path.Combine(AnnotationsDirectory, id + ".xml"), FolderName);
     }
 
@@ -52,12 +54,14 @@ public sealed class VocWriter
 public static class SceneFiles
 {
     /// <summary>Saves a scene as a baseline JPEG with its own quality and no metadata.</summary>
-    public static void SaveJpeg(ComposedScene scene, string path)
+    public static void SaveJpeg(ComposedScene scene, string path) => SaveJpeg(scene.Image, scene.JpegQuality, path);
+
+    public static void SaveJpeg(Image image, int quality, string path)
     {
-        scene.Image.Metadata.ExifProfile = null;
-        scene.Image.Metadata.IptcProfile = null;
-        scene.Image.Metadata.XmpProfile = null;
+        image.Metadata.ExifProfile = null;
+        image.Metadata.IptcProfile = null;
+        image.Metadata.XmpProfile = null;
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
-        scene.Image.SaveAsJpeg(stream, new JpegEncoder { Quality = scene.JpegQuality });
+        image.SaveAsJpeg(stream, new JpegEncoder { Quality = quality });
     }
 }
