@@ -55,8 +55,7 @@ public static class Calibrator
         if (!(tpr > 0 && tpr <= 1)) throw new ArgumentOutOfRangeException(nameof(tpr), tpr, "--tpr must be in (0, 1].");
         var model = scorer.Model;
         var images = IdImages.Load(voc, split, model.Manifest.Labels);
-        var scored = await ScoringProgress.RunAsync($"calibrate {split}", images.Count,
-            progress => scorer.ScoreAllAsync(images.Select(i => i.Path).ToArray(), progress, cancellationToken));
+        var scored = await scorer.ScoreAllAsync($"calibrate {split}", images.Select(i => i.Path).ToArray(), cancellationToken);
         if (scored.Images.Count == 0)
             throw new DatasetException($"No image of split '{split}' could be read ({scored.Unreadable.Count} unreadable).");
 

@@ -35,6 +35,23 @@ public sealed class DatasetScorer
     /// <summary>True when features are requested and the model exports them.</summary>
     public bool ReturnsFeatures => _options.WithFeatures && _model.FeatureSize > 0;
 
+    /// <summary>Scores every file as one named run, reporting to <see cref="DatasetScorerOptions.Progress"/>.</summary>
+    public async Task<ScoredSet> ScoreAllAsync(string description, IReadOnlyList<string> paths, CancellationToken cancellationToken = default)
+    {
+        var sink = _options.Progress;
+        sink?.Report(new ScoringProgress(description, 0, paths.Count));
+        var done = 0;
+        var counter = sink is null ? null : new Counter(n => sink.Report(new ScoringProgress(description, Interlocked.Add(ref done, n), paths.Count)));
+        var scored = await ScoreAllAsync(paths, counter, cancellationToken).ConfigureAwait(false);
+        if (Volatile.Read(ref done) < paths.Count) sink?.Report(new ScoringProgress(description, paths.Count, paths.Count));
+        return scored;
+    }
+
+    private sealed class Counter(Action<int> add) : IProgress<int>
+    {
+        public void Report(int value) => add(value);
+    }
+
     /// <summary>Scores every path; collects the results.</summary>
     /// <param name="progress">Receives the number of images finished (scored or unreadable) after each batch.</param>
     public async Task<ScoredSet> ScoreAllAsync(IReadOnlyList<string> paths, IProgress<int>? progress = null, CancellationToken cancellationToken = default)

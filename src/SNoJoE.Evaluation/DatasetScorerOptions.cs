@@ -8,6 +8,8 @@ public sealed record DatasetScorerOptions
     public int DecodeThreads { get; init; } = 2;
     /// <summary>Also return the pooled-feature output (when the model exports it).</summary>
     public bool WithFeatures { get; init; }
+    /// <summary>Where named scoring runs (<see cref="DatasetScorer.ScoreAllAsync(string, IReadOnlyList{string}, CancellationToken)"/>) report; null: nowhere.</summary>
+    public IProgress<ScoringProgress>? Progress { get; init; }
 
     public void Validate()
     {

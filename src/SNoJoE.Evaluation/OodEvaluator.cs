@@ -253,7 +253,7 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
     }
 
     private static Task<ScoredSet> ScoreAsync(DatasetScorer scorer, string description, IReadOnlyList<string> paths, CancellationToken cancellationToken) =>
-        ScoringProgress.RunAsync(description, paths.Count, progress => scorer.ScoreAllAsync(paths, progress, cancellationToken));
+        scorer.ScoreAllAsync(description, paths, cancellationToken);
 
     /// <remarks>
     /// The verdict's score is the graph's own output (what the service thresholds), not a recomputation, so the

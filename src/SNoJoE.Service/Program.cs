@@ -3,7 +3,7 @@ using SNoJoE.Service.Deployment;
 using SNoJoE.Service.Endpoints;
 using SNoJoE.Service.Forwarding;
 using SNoJoE.Service.Health;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Models;
 using SNoJoE.Service.Logging;
 using SNoJoE.Service.Memory;
 using SNoJoE.Service.Metrics;
@@ -28,6 +28,7 @@ builder.Services.AddServiceTracing(builder.Configuration);
 builder.Services.AddInference();
 builder.Services.AddServiceHealthChecks();
 builder.Services.AddServiceProblemDetails();
+builder.Services.AddRequestOutcomes();
 builder.Services.AddServiceOpenApi();
 builder.Services.AddServiceSecurity(builder.Configuration);
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Models;
 
 namespace SNoJoE.Service;
 
@@ -20,13 +20,13 @@ public static class ServiceRunner
         {
             // A model that fails to load within milliseconds stops the application while the server is still
             // starting: StartAsync is then cancelled, and the host has already logged the real reason.
-            if (!(e is OperationCanceledException && app.Services.GetRequiredService<ModelHost>().State == ModelState.Failed))
+            if (!(e is OperationCanceledException && app.Services.GetRequiredService<ModelSlot<LoadedModel>>().State == ModelState.Failed))
                 logger.LogCritical("SNoJoE.Service cannot start: {Reason:l}", Describe(e));
             await app.DisposeAsync();
             return 1;
         }
         await app.WaitForShutdownAsync();
-        var failed = app.Services.GetRequiredService<ModelHost>().State == ModelState.Failed; // already logged by the host
+        var failed = app.Services.GetRequiredService<ModelSlot<LoadedModel>>().State == ModelState.Failed; // already logged by the host
         await app.DisposeAsync();
         return failed ? 1 : 0;
     }

@@ -5,8 +5,9 @@ using Onnx;
 using SNoJoE.Core.Inference;
 using SNoJoE.Core.IO;
 using SNoJoE.Core.Manifest;
-using SNoJoE.Core.Onnx;
+using SNoJoE.OnnxGraph;
 using SNoJoE.Evaluation.Quantization;
+using SNoJoE.OnnxGraph.Quantization;
 
 namespace SNoJoE.Evaluation.Tests;
 

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
-using SNoJoE.Core.Onnx;
+using SNoJoE.OnnxGraph;
 using SNoJoE.Evaluation.Detectors;
 
 namespace SNoJoE.Evaluation.Tests;

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Models;
 using SNoJoE.Service.Metrics;
 using SNoJoE.Service.Problems;
 using SNoJoE.Service.Tests.Fixtures;
@@ -23,7 +23,7 @@ public sealed class OverloadAndReadinessTests
 
     private static async Task WaitForQueueDepthAsync(ServiceFactory factory, int depth)
     {
-        var scheduler = factory.Services.GetRequiredService<ModelHost>().Current!.Scheduler;
+        var scheduler = factory.Services.GetRequiredService<ModelSlot<LoadedModel>>().Current!.Scheduler;
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (scheduler.QueueDepth != depth)
         {
@@ -118,7 +118,7 @@ public sealed class OverloadAndReadinessTests
         var gate = new ModelGate();
         await using var factory = GatedFactory(gate);
         var client = await factory.CreateReadyClientAsync();
-        var host = factory.Services.GetRequiredService<ModelHost>();
+        var host = factory.Services.GetRequiredService<ModelSlot<LoadedModel>>();
         gate.HoldRuns();
         var inFlight = client.PostRawAsync(TestImages.Jpeg(1), "image/jpeg");
         await gate.WaitForHeldRunAsync();

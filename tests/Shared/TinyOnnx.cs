@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using SNoJoE.Core.IO;
 using SNoJoE.Core.Manifest;
-using SNoJoE.Core.Onnx;
+using SNoJoE.OnnxGraph;
 
 namespace SNoJoE.Tests.Shared;
 

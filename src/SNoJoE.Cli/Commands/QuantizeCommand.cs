@@ -5,6 +5,7 @@ using SNoJoE.Core.Inference;
 using SNoJoE.Core.Manifest;
 using SNoJoE.Evaluation;
 using SNoJoE.Evaluation.Quantization;
+using SNoJoE.OnnxGraph.Quantization;
 
 namespace SNoJoE.Cli.Commands;
 

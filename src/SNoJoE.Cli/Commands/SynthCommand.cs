@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using SNoJoE.Cli.Progress;
 using SNoJoE.Evaluation;
 using SNoJoE.Synth;
 using SNoJoE.Synth.Assets;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using SNoJoE.Core.Datasets;
 using SNoJoE.Training.Modules;
 using SNoJoE.Training.Onnx;
+using SNoJoE.Cli.Progress;
 using SNoJoE.Training.Training;
 
 namespace SNoJoE.Cli.Commands;
@@ -71,7 +72,8 @@ public static class TrainCommand
             if (!result.GetValue(resume) && options.Mix?.Problem() is { } mixProblem) throw new CliException(mixProblem);
             NetworkFactory.InputFor(options.Preprocessing, options.ImageSize); // validates the preset
             if (!result.GetValue(resume)) NetworkFactory.CheckImageSize(options.BackbonePath, options.ImageSize);
-            var state = await new Trainer(options, message => Console.WriteLine(message)).RunAsync(result.GetValue(resume), cancellationToken);
+            var state = await TrainingProgressDisplay.RunAsync(progress =>
+                new Trainer(options, message => Console.WriteLine(message), progress).RunAsync(result.GetValue(resume), cancellationToken));
             var best = state.History[state.BestEpoch - 1];
             Console.WriteLine($"done: best epoch {state.BestEpoch} (val mAP {best.ValMap:F4}); export with: export --run {options.RunDirectory} --out MODEL.onnx");
             return 0;

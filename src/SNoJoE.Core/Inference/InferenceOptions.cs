@@ -46,6 +46,11 @@ public sealed record InferenceOptions
     /// largest batch run and is kept; off, they are allocated and freed with each run.
     /// </summary>
     public bool CpuMemoryArena { get; init; } = true;
+    /// <summary>
+    /// Images in the one warm-up run that proves the provider at load. A server passes its largest batch: the same run then
+    /// proves the batch dimension dynamic and sizes the memory arenas, so a load warms up once.
+    /// </summary>
+    public int WarmUpBatchSize { get; init; } = 1;
 }
 
 public sealed class ModelLoadException(string message, Exception? inner = null) : Exception(message, inner);

@@ -54,6 +54,7 @@ public sealed class OnnxModel : IDisposable
     public static OnnxModel Load(string modelPath, ModelManifest manifest, InferenceOptions? options = null, Action<string>? log = null)
     {
         options ??= new InferenceOptions();
+        if (options.WarmUpBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.WarmUpBatchSize, "WarmUpBatchSize must be at least 1.");
         OrtTelemetry.DisableBeforeFirstUse();
         if (!File.Exists(modelPath)) throw new ModelLoadException($"Model file '{modelPath}' does not exist.");
 
@@ -63,7 +64,7 @@ public sealed class OnnxModel : IDisposable
             try
             {
                 var cuda = CreateSession(modelPath, options, useCuda: true);
-                var model = Validate(cuda, manifest, modelPath, "CUDA", null);
+                var model = Validate(cuda, manifest, modelPath, "CUDA", null, options.WarmUpBatchSize);
                 return model;
             }
             catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or TypeInitializationException)
@@ -76,7 +77,7 @@ public sealed class OnnxModel : IDisposable
             }
         }
         var cpu = CreateSession(modelPath, options, useCuda: false);
-        return Validate(cpu, manifest, modelPath, "CPU", fallbackReason);
+        return Validate(cpu, manifest, modelPath, "CPU", fallbackReason, options.WarmUpBatchSize);
     }
 
     /// <summary>
@@ -153,7 +154,22 @@ public sealed class OnnxModel : IDisposable
         }
     }
 
-    private static OnnxModel Validate(InferenceSession session, ModelManifest manifest, string modelPath, string provider, string? fallbackReason)
+    /// <summary>One run of zeros: proves the provider really runs (a CUDA failure here falls back to CPU) and, for a batch, that the batch dimension is dynamic.</summary>
+    private static void WarmUp(OnnxModel model, int batchSize)
+    {
+        try
+        {
+            model.Run(new float[batchSize * model.InputLength], batchSize);
+        }
+        catch (OnnxRuntimeException e) when (model.Provider == "CPU")
+        {
+            throw new ModelLoadException(batchSize == 1
+                ? $"The warm-up run failed: {FirstLine(e.Message)}"
+                : $"The warm-up run of a batch of {batchSize} failed ({FirstLine(e.Message)}); is the model's batch dimension dynamic?", e);
+        }
+    }
+
+    private static OnnxModel Validate(InferenceSession session, ModelManifest manifest, string modelPath, string provider, string? fallbackReason, int warmUpBatchSize)
     {
         try
         {
@@ -177,7 +193,7 @@ public sealed class OnnxModel : IDisposable
                 featureSize = featureMeta.Dimensions[1];
 
             var model = new OnnxModel(session, manifest, modelPath, provider, fallbackReason, featureSize);
-            model.Run(new float[model.InputLength], 1); // warm-up: proves the provider really runs
+            WarmUp(model, warmUpBatchSize);
             return model;
         }
         catch

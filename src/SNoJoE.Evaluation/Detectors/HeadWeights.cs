@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using Onnx;
-using SNoJoE.Evaluation.Quantization;
+using SNoJoE.OnnxGraph;
 
 namespace SNoJoE.Evaluation.Detectors;
 

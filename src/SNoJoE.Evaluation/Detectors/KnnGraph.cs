@@ -1,4 +1,4 @@
-using SNoJoE.Core.Onnx;
+using SNoJoE.OnnxGraph;
 using Onnx;
 
 namespace SNoJoE.Evaluation.Detectors;

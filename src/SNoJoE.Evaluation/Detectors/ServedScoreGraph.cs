@@ -1,5 +1,5 @@
 using Onnx;
-using SNoJoE.Core.Onnx;
+using SNoJoE.OnnxGraph;
 
 namespace SNoJoE.Evaluation.Detectors;
 

@@ -3,6 +3,8 @@ using SNoJoE.Core.Imaging;
 using SNoJoE.Core.IO;
 using SNoJoE.Core.Manifest;
 
+using SNoJoE.OnnxGraph.Quantization;
+
 namespace SNoJoE.Evaluation.Quantization;
 
 public sealed record QuantizeRequest

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using SNoJoE.Core.Inference;
 
+using SNoJoE.OnnxGraph.Quantization;
+
 namespace SNoJoE.Evaluation.Quantization;
 
 /// <summary>How far a quantized model's outputs are from the float32 model's on the same images.</summary>

@@ -95,8 +95,7 @@ public static class ServedScoreBaker
             if (!cache.TryGetValue(split, out var all))
             {
                 var images = IdImages.Load(request.Data, split, manifest.Labels);
-                var scored = await ScoringProgress.RunAsync($"bake: ID {split}", images.Count,
-                    progress => scorer.ScoreAllAsync(images.Select(i => i.Path).ToArray(), progress, cancellationToken));
+                var scored = await scorer.ScoreAllAsync($"bake: ID {split}", images.Select(i => i.Path).ToArray(), cancellationToken);
                 if (scored.Images.Count == 0) throw new BakeException($"No image of split '{split}' could be read.");
                 all = cache[split] = (scored.Images.Select(s => new ModelReading(s.Logits, s.Features)).ToArray(), scored.Images.Select(s => images[s.Index].Targets).ToArray());
             }
@@ -133,8 +132,7 @@ public static class ServedScoreBaker
         if (request.SelectOn is { } outlierFolder)
         {
             var id = (await Split(request.SelectSplit, annotatedOnly: false)).Readings;
-            var outlierScored = await ScoringProgress.RunAsync("bake: outliers", outlierFiles.Count,
-                progress => scorer.ScoreAllAsync(outlierFiles, progress, cancellationToken));
+            var outlierScored = await scorer.ScoreAllAsync("bake: outliers", outlierFiles, cancellationToken);
             if (outlierScored.Images.Count == 0) throw new BakeException($"No file of the outlier folder '{outlierFolder}' could be read as an image.");
             foreach (var u in outlierScored.Unreadable) log($"unreadable outlier, left out: {u.Path}: {u.Reason}");
             var outliers = outlierScored.Images.Select(s => new ModelReading(s.Logits, s.Features)).ToArray();

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Models;
 using SNoJoE.Service.Options;
 using SNoJoE.Service.Problems;
 using SNoJoE.Service.Security;
@@ -24,30 +24,30 @@ public static class AdminApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .RequireApiKey();
+            .RequireApiKey()
+            .WithRequestOutcomes();
         return app;
     }
 
-    private static async Task<Results<Ok<ModelResponse>, ProblemHttpResult>> ReloadAsync(
-        HttpContext context, ModelHost host, IOptions<AdminOptions> admin, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ModelResponse>, ServiceProblem>> ReloadAsync(
+        HttpRequest httpRequest, ModelSlot<LoadedModel> slot, ModelReloader reloader, IOptions<AdminOptions> admin, CancellationToken cancellationToken)
     {
         if (!admin.Value.EnableModelReload)
-            return new ServiceProblem(ProblemTypes.ReloadDisabled, "Model reload is disabled on this service (Admin:EnableModelReload is false).").ToResult(context);
-        var (request, invalid) = await ReadRequestAsync(context.Request, cancellationToken);
-        if (invalid is not null) return invalid.ToResult(context);
+            return new ServiceProblem(ProblemTypes.ReloadDisabled, "Model reload is disabled on this service (Admin:EnableModelReload is false).");
+        var read = await ReadRequestAsync(httpRequest, cancellationToken);
+        if (!read.Succeeded) return read.Problem;
 
-        var report = await host.ReloadAsync(request?.Path, ReloadTriggers.Admin, cancellationToken);
+        var report = await reloader.ReloadAsync(read.Value.Path, ReloadTriggers.Admin, cancellationToken);
         if (!report.IsSuccess)
-            return new ServiceProblem(ProblemTypes.ReloadFailed,
-                $"{report.Reason}. Still serving {report.Version ?? "no model"}.").ToResult(context);
-        return TypedResults.Ok(ModelResponse.From(host.Current!, report));
+            return new ServiceProblem(ProblemTypes.ReloadFailed, $"{report.Reason}. Still serving {report.Version ?? "no model"}.");
+        return TypedResults.Ok(ModelResponse.From(slot.Current!, report));
     }
 
     /// <summary>No body (or an empty one) reloads Model:Path; otherwise a small JSON object.</summary>
-    private static async Task<(ReloadRequest? Request, ServiceProblem? Problem)> ReadRequestAsync(HttpRequest request, CancellationToken cancellationToken)
+    private static async Task<ProblemOr<ReloadRequest>> ReadRequestAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength is > MaxRequestBytes)
-            return (null, new ServiceProblem(ProblemTypes.InvalidRequest, $"The reload request is larger than {MaxRequestBytes} bytes."));
+            return new ServiceProblem(ProblemTypes.InvalidRequest, $"The reload request is larger than {MaxRequestBytes} bytes.");
         using var body = new MemoryStream();
         var buffer = new byte[4096];
         int read;
@@ -55,19 +55,19 @@ public static class AdminApi
         {
             body.Write(buffer, 0, read);
             if (body.Length > MaxRequestBytes)
-                return (null, new ServiceProblem(ProblemTypes.InvalidRequest, $"The reload request is larger than {MaxRequestBytes} bytes."));
+                return new ServiceProblem(ProblemTypes.InvalidRequest, $"The reload request is larger than {MaxRequestBytes} bytes.");
         }
-        if (body.Length == 0) return (null, null);
+        if (body.Length == 0) return new ReloadRequest(null);
         try
         {
             var parsed = JsonSerializer.Deserialize<ReloadRequest>(body.ToArray(), JsonSerializerOptions.Web);
             if (parsed?.Path is { } path && string.IsNullOrWhiteSpace(path))
-                return (null, new ServiceProblem(ProblemTypes.InvalidRequest, "\"path\" is empty; leave it out to reload Model:Path."));
-            return (parsed, null);
+                return new ServiceProblem(ProblemTypes.InvalidRequest, "\"path\" is empty; leave it out to reload Model:Path.");
+            return parsed ?? new ReloadRequest(null);
         }
         catch (JsonException e)
         {
-            return (null, new ServiceProblem(ProblemTypes.InvalidRequest, $"The body is not a JSON reload request ({{\"path\": \"...\"}}): {e.Message}"));
+            return new ServiceProblem(ProblemTypes.InvalidRequest, $"The body is not a JSON reload request ({{\"path\": \"...\"}}): {e.Message}");
         }
     }
 }

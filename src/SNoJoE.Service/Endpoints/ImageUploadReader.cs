@@ -7,7 +7,7 @@ using SNoJoE.Service.Problems;
 namespace SNoJoE.Service.Endpoints;
 
 /// <summary>One image part of a multipart upload, or the error that makes it unusable.</summary>
-public sealed record UploadedImage(int Index, string? FileName, PooledBytes? Bytes, ProblemException? Error) : IDisposable
+public sealed record UploadedImage(int Index, string? FileName, PooledBytes? Bytes, ServiceProblem? Error) : IDisposable
 {
     public void Dispose() => Bytes?.Dispose();
 }
@@ -26,8 +26,33 @@ public static class ImageUploadReader
     // Boundaries and part headers around the image bytes.
     private const long MultipartOverhead = 64 * 1024;
 
-    /// <summary>The one image of a /score request.</summary>
-    public static async Task<PooledBytes> ReadSingleAsync(HttpRequest request, LimitsOptions limits, CancellationToken cancellationToken)
+    /// <summary>The one image of a /score request, or why there is none.</summary>
+    public static async Task<ProblemOr<PooledBytes>> ReadSingleAsync(HttpRequest request, LimitsOptions limits, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadSingleOrThrowAsync(request, limits, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ProblemException e)
+        {
+            return e.Problem;
+        }
+    }
+
+    /// <summary>The image parts of a /score/batch request, in order (an unreadable part carries its own error), or why the request as a whole cannot be read.</summary>
+    public static async Task<ProblemOr<IReadOnlyList<UploadedImage>>> ReadBatchAsync(HttpRequest request, LimitsOptions limits, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new ProblemOr<IReadOnlyList<UploadedImage>>(await ReadBatchOrThrowAsync(request, limits, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (ProblemException e)
+        {
+            return e.Problem;
+        }
+    }
+
+    private static async Task<PooledBytes> ReadSingleOrThrowAsync(HttpRequest request, LimitsOptions limits, CancellationToken cancellationToken)
     {
         var mediaType = MediaType(request);
         if (IsMultipart(mediaType))
@@ -36,7 +61,7 @@ public static class ImageUploadReader
             var images = await ReadPartsAsync(request, mediaType!, limits, limits.MaxBodyBytes, limits.MaxBodyBytes + MultipartOverhead, maxImages: 1,
                 tooMany: "Send one image per /score request; use /score/batch for several.", cancellationToken).ConfigureAwait(false);
             var image = images[0];
-            if (image.Error is not null) throw image.Error;
+            if (image.Error is not null) throw new ProblemException(image.Error.Type, image.Error.Detail);
             return image.Bytes!;
         }
         if (mediaType is null && request.ContentLength is null or 0)
@@ -56,8 +81,7 @@ public static class ImageUploadReader
         return bytes;
     }
 
-    /// <summary>The image parts of a /score/batch request, in order; an unreadable part carries its own error.</summary>
-    public static async Task<IReadOnlyList<UploadedImage>> ReadBatchAsync(HttpRequest request, LimitsOptions limits, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<UploadedImage>> ReadBatchOrThrowAsync(HttpRequest request, LimitsOptions limits, CancellationToken cancellationToken)
     {
         var mediaType = MediaType(request);
         if (!IsMultipart(mediaType))
@@ -113,12 +137,12 @@ public static class ImageUploadReader
                     var bytes = await ReadGuardedAsync(() => PooledBytes.ReadAsync(section.Body, null, maxImageBytes, $"image part {index}", cancellationToken)).ConfigureAwait(false);
                     total += bytes.Length;
                     images.Add(bytes.Length == 0
-                        ? Failed(index, fileName, bytes, new ProblemException(ProblemTypes.NoImage, $"Image part {index} is empty."))
+                        ? Failed(index, fileName, bytes, new ServiceProblem(ProblemTypes.NoImage, $"Image part {index} is empty."))
                         : new UploadedImage(index, fileName, bytes, null));
                 }
                 catch (ProblemException e) when (e.Type == ProblemTypes.BodyTooLarge)
                 {
-                    images.Add(new UploadedImage(index, fileName, null, e)); // the rest of the part is skipped by the next read
+                    images.Add(new UploadedImage(index, fileName, null, e.Problem)); // the rest of the part is skipped by the next read
                 }
                 if (total > maxTotalBytes)
                     throw new ProblemException(ProblemTypes.BodyTooLarge, $"The request body is larger than the limit of {maxTotalBytes:N0} bytes.");
@@ -134,7 +158,7 @@ public static class ImageUploadReader
         return images;
     }
 
-    private static UploadedImage Failed(int index, string? fileName, PooledBytes bytes, ProblemException error)
+    private static UploadedImage Failed(int index, string? fileName, PooledBytes bytes, ServiceProblem error)
     {
         bytes.Dispose();
         return new UploadedImage(index, fileName, null, error);

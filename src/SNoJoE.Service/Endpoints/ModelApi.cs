@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using SNoJoE.Core.Manifest;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Models;
 using SNoJoE.Service.Problems;
 using SNoJoE.Service.Security;
 
@@ -15,14 +15,15 @@ public static class ModelApi
             .WithName("GetModel")
             .WithSummary("The model being served: labels, input, threshold and calibration, spectral-norm mode, training summary, execution provider.")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .RequireApiKey();
+            .RequireApiKey()
+            .WithRequestOutcomes();
         return app;
     }
 
-    private static Results<Ok<ModelResponse>, ProblemHttpResult> GetModel(HttpContext context, ModelHost host) =>
-        host.Current is { } model
-            ? TypedResults.Ok(ModelResponse.From(model, host.LastReload))
-            : new ProblemException(ProblemTypes.NotReady, host.FailureMessage ?? "The model is still loading.").ToResult(context);
+    private static Results<Ok<ModelResponse>, ServiceProblem> GetModel(ModelSlot<LoadedModel> slot, ModelReloader reloader) =>
+        slot.Current is { } model
+            ? TypedResults.Ok(ModelResponse.From(model, reloader.LastReload))
+            : new ServiceProblem(ProblemTypes.NotReady, slot.FailureMessage ?? "The model is still loading.");
 }
 
 /// <param name="Name">The manifest's model name.</param>

@@ -1,23 +1,23 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Models;
 
 namespace SNoJoE.Service.Health;
 
 /// <summary>Ready only once the model is loaded and warmed up, and no longer once the service is stopping.</summary>
-public sealed class ModelReadinessCheck(ModelHost host) : IHealthCheck
+public sealed class ModelReadinessCheck(ModelSlot<LoadedModel> slot) : IHealthCheck
 {
     /// <summary>The check's registered name (its results are not logged by the health-check service, see LoggingSetup).</summary>
     public const string Name = "model";
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(host.State switch
+        Task.FromResult(slot.State switch
         {
-            ModelState.Ready => HealthCheckResult.Healthy($"Model {host.Current!.Manifest.Name} on {host.Current.Model.Provider}."),
+            ModelState.Ready => HealthCheckResult.Healthy($"Model {slot.Current!.Manifest.Name} on {slot.Current.Model.Provider}."),
             ModelState.Loading => HealthCheckResult.Unhealthy("The model is loading and warming up."),
             ModelState.Stopping => HealthCheckResult.Unhealthy("The service is stopping."),
-            _ => HealthCheckResult.Unhealthy($"The model could not be loaded: {host.FailureMessage}"),
+            _ => HealthCheckResult.Unhealthy($"The model could not be loaded: {slot.FailureMessage}"),
         });
 }
 

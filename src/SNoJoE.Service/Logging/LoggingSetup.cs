@@ -2,7 +2,7 @@ using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
 using SNoJoE.Service.Health;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Models;
 
 namespace SNoJoE.Service.Logging;
 
@@ -58,7 +58,7 @@ public static class LoggingSetup
         bool probe = context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/metrics");
         int status = context.Response.StatusCode;
         if (exception is null && status == StatusCodes.Status503ServiceUnavailable)
-            return probe && context.RequestServices.GetService<ModelHost>()?.State == ModelState.Loading ? LogEventLevel.Debug : LogEventLevel.Warning;
+            return probe && context.RequestServices.GetService<ModelSlot<LoadedModel>>()?.State == ModelState.Loading ? LogEventLevel.Debug : LogEventLevel.Warning;
         if (exception is not null || status >= 500) return LogEventLevel.Error;
         return probe ? LogEventLevel.Debug : LogEventLevel.Information;
     }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using SNoJoE.Core.Imaging;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Models;
 using SNoJoE.Service.Options;
 
 namespace SNoJoE.Service.Memory;
@@ -10,7 +10,7 @@ namespace SNoJoE.Service.Memory;
 /// has gone quiet (no image in flight or answered for a second), also one full compacting collection, which hands the
 /// GC's free regions back too.
 /// </summary>
-public sealed class MemoryTrimmer(ImageDecoder decoder, ModelHost host, IOptions<MemoryOptions> options) : BackgroundService
+public sealed class MemoryTrimmer(ImageDecoder decoder, ModelSlot<LoadedModel> slot, IOptions<MemoryOptions> options) : BackgroundService
 {
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(1);
 
@@ -28,8 +28,8 @@ public sealed class MemoryTrimmer(ImageDecoder decoder, ModelHost host, IOptions
                 // Under load the runtime's own collections keep the managed heap in check; what a burst left behind in
                 // it (dead buffers of the last uploads, gen-2 fragments) stays resident until the next one, which an
                 // idle service never has. Once per quiet spell, so an idle service pays a few ms once, not every tick.
-                long lastActivity = host.LastActivity;
-                if (host.InFlight == 0 && lastActivity != collectedAfter
+                long lastActivity = slot.LastActivity;
+                if (slot.InFlight == 0 && lastActivity != collectedAfter
                     && Environment.TickCount64 - lastActivity >= Quiet.TotalMilliseconds)
                 {
                     GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);

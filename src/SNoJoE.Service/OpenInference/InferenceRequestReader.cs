@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Net.Http.Headers;
 using SNoJoE.Service.Endpoints;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Models;
 using SNoJoE.Service.Options;
 using SNoJoE.Service.Problems;
 
@@ -39,7 +39,7 @@ public sealed class InferenceCall(string? id, IReadOnlyList<ReadOnlyMemory<byte>
 /// Reads an $inference_request: JSON, or JSON followed by binary tensor data (the binary tensor data extension:
 /// the JSON's length in Inference-Header-Content-Length, each binary input's size in parameters.binary_data_size,
 /// BYTES elements each a 4-byte little-endian length and the bytes, FP32 little-endian). Anything malformed is an
-/// <see cref="OpenInferenceException"/> (400) saying what; a body over Limits:MaxBatchBodyBytes is a 413.
+/// invalid-request problem (400) saying what; a body over Limits:MaxBatchBodyBytes is a 413.
 /// </summary>
 public static class InferenceRequestReader
 {
@@ -51,11 +51,23 @@ public static class InferenceRequestReader
 
     private static readonly string[] AcceptedMediaTypes = ["application/json", "application/octet-stream"];
 
-    public static async Task<InferenceCall> ReadAsync(HttpRequest request, LoadedModel model, LimitsOptions limits, CancellationToken cancellationToken)
+    public static async Task<ProblemOr<InferenceCall>> ReadAsync(HttpRequest request, LoadedModel model, LimitsOptions limits, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadOrThrowAsync(request, model, limits, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ProblemException e)
+        {
+            return e.Problem;
+        }
+    }
+
+    private static async Task<InferenceCall> ReadOrThrowAsync(HttpRequest request, LoadedModel model, LimitsOptions limits, CancellationToken cancellationToken)
     {
         if (request.ContentType is { } contentType
             && (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType) || !AcceptedMediaTypes.Contains(mediaType.MediaType.Value, StringComparer.OrdinalIgnoreCase)))
-            throw new OpenInferenceException(StatusCodes.Status415UnsupportedMediaType,
+            throw new ProblemException(ProblemTypes.UnsupportedMediaType,
                 $"Content-Type '{contentType}' is not accepted: send application/json, or application/octet-stream with the binary tensor data extension.");
         long limit = limits.MaxBatchBodyBytes;
         ImageUploadReader.RaiseServerLimit(request, limit);
@@ -65,13 +77,14 @@ public static class InferenceRequestReader
             await ImageUploadReader.RefuseDeclaredTooLargeAsync(request, limit, "request body", cancellationToken).ConfigureAwait(false);
             body = await PooledBytes.ReadAsync(request.Body, request.ContentLength, limit, "request body (Limits:MaxBatchBodyBytes)", cancellationToken).ConfigureAwait(false);
         }
-        catch (ProblemException e)
-        {
-            throw new OpenInferenceException(e.Type.Status, e.Message);
-        }
         catch (BadHttpRequestException e)
         {
-            throw new OpenInferenceException(e.StatusCode, e.Message);
+            throw new ProblemException(e.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => ProblemTypes.BodyTooLarge,
+                StatusCodes.Status408RequestTimeout => ProblemTypes.BodyTimeout,
+                _ => ProblemTypes.InvalidRequest,
+            }, e.Message, e);
         }
         try
         {
@@ -250,7 +263,7 @@ public static class InferenceRequestReader
     {
         if (length == 0) throw Invalid($"Image {index} of input '{BytesInput}' is empty.");
         if (length > limits.MaxBodyBytes)
-            throw new OpenInferenceException(StatusCodes.Status413PayloadTooLarge,
+            throw new ProblemException(ProblemTypes.BodyTooLarge,
                 $"Image {index} of input '{BytesInput}' is {length:N0} bytes, over the limit of {limits.MaxBodyBytes:N0} (Limits:MaxBodyBytes).");
     }
 
@@ -321,5 +334,5 @@ public static class InferenceRequestReader
         return parameters.ValueKind == JsonValueKind.Object ? true : throw Invalid($"'parameters' of {what} must be an object.");
     }
 
-    private static OpenInferenceException Invalid(string message) => new(StatusCodes.Status400BadRequest, message);
+    private static ProblemException Invalid(string message) => new(ProblemTypes.InvalidRequest, message);
 }

@@ -1,7 +1,8 @@
 using System.Reflection;
 using Microsoft.Extensions.Options;
 using Serilog;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Endpoints;
+using SNoJoE.Service.Models;
 using SNoJoE.Service.Metrics;
 using SNoJoE.Service.Options;
 using SNoJoE.Service.Problems;
@@ -29,13 +30,13 @@ public static class OpenInferenceApi
 
     public static IEndpointRouteBuilder MapOpenInferenceApi(this IEndpointRouteBuilder app)
     {
-        var v2 = app.MapGroup(OpenInferenceErrors.Prefix).WithTags("Open Inference Protocol (v2)");
+        var v2 = app.MapGroup(OpenInferenceErrors.Prefix).WithTags("Open Inference Protocol (v2)").WithRequestOutcomes();
 
         v2.MapGet("", () => TypedResults.Ok(new ServerMetadataResponse(ServerName, ServerVersion, [BinaryTensorDataExtension])))
             .WithName("V2ServerMetadata").WithSummary("Server metadata: name, version and the protocol extensions supported (binary_tensor_data).");
         v2.MapGet("/health/live", () => TypedResults.Ok(new ServerLiveResponse(true)))
             .WithName("V2ServerLive").WithSummary("Server live: the process answers.");
-        v2.MapGet("/health/ready", (HttpContext context, ModelHost host) => host.State == ModelState.Ready
+        v2.MapGet("/health/ready", (HttpContext context, ModelSlot<LoadedModel> slot) => slot.State == ModelState.Ready
                 ? Results.Ok(new ServerReadyResponse(true, true))
                 : Results.Json(new ServerReadyResponse(true, false), statusCode: StatusCodes.Status503ServiceUnavailable))
             .Produces<ServerReadyResponse>().Produces<ServerReadyResponse>(StatusCodes.Status503ServiceUnavailable).WithName("V2ServerReady")
@@ -55,7 +56,7 @@ public static class OpenInferenceApi
             .WithSummary("Model ready, for one version.");
 
         foreach (var (pattern, endpointName) in new[] { ("/models/{name}/infer", "V2Infer"), ("/models/{name}/versions/{version}/infer", "V2VersionInfer") })
-            v2.MapPost(pattern, InferAsync).WithName(endpointName).RequireApiKeyWithErrorObject()
+            v2.MapPost(pattern, InferAsync).WithName(endpointName).CountedAs(InferEndpoint).RequireApiKeyWithErrorObject()
                 .Accepts<InferenceRequestDocument>("application/json", "application/octet-stream")
                 .Produces<InferenceResponseDocument>(StatusCodes.Status200OK, "application/json", "application/octet-stream")
                 .Errors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge,
@@ -65,10 +66,11 @@ public static class OpenInferenceApi
         return app;
     }
 
-    private static IResult ModelMetadata(HttpContext context, ModelHost host, string name, string? version = null)
+    private static IResult ModelMetadata(ModelSlot<LoadedModel> slot, string name, string? version = null)
     {
-        if (Find(context, host, name, version) is { Error: { } error }) return error;
-        var model = host.Current!;
+        var found = Find(slot, name, version);
+        if (!found.Succeeded) return found.Problem;
+        var model = found.Value;
         var manifest = model.Manifest;
         var input = manifest.Input;
         return TypedResults.Ok(new ModelMetadataResponse(manifest.Name, [model.Version], Platform,
@@ -90,61 +92,43 @@ public static class OpenInferenceApi
             }));
     }
 
-    private static IResult ModelReady(HttpContext context, ModelHost host, string name, string? version = null)
+    private static IResult ModelReady(ModelSlot<LoadedModel> slot, string name, string? version = null)
     {
         // While the first model loads its name is not known yet: not ready, whatever the name.
-        if (host.Current is { } model && (model.Manifest.Name != name || version is not null && version != model.Version))
-            return OpenInferenceErrors.Error(context, StatusCodes.Status404NotFound, model.Manifest.Name != name
+        if (slot.Current is { } model && (model.Manifest.Name != name || version is not null && version != model.Version))
+            return new ServiceProblem(ProblemTypes.ModelNotFound, model.Manifest.Name != name
                 ? NotServed(name, model) : $"Model '{name}' version '{version}' is not served; the version serving is '{model.Version}'.");
-        return host.State == ModelState.Ready
+        return slot.State == ModelState.Ready
             ? Results.Ok(new ModelReadyResponse(name, true))
             : Results.Json(new ModelReadyResponse(name, false), statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static async Task<IResult> InferAsync(HttpContext context, ModelHost host, ImageScoringService scoring, IOptions<LimitsOptions> limits,
-        ServiceMetrics metrics, IDiagnosticContext diagnostics, string name, CancellationToken cancellationToken, string? version = null)
+    private static async Task<IResult> InferAsync(HttpContext context, ModelSlot<LoadedModel> slot, [AsParameters] ScoringServices services,
+        string name, CancellationToken cancellationToken, string? version = null)
     {
-        var (model, error) = Find(context, host, name, version);
-        if (error is not null)
+        var found = Find(slot, name, version);
+        if (!found.Succeeded) return found.Problem;
+        var read = await InferenceRequestReader.ReadAsync(context.Request, found.Value, services.Limits.Value, cancellationToken);
+        if (!read.Succeeded) return read.Problem;
+        using var call = read.Value;
+        services.Diagnostics.Set("Images", call.Rows);
+        services.Diagnostics.Set("Input", call.IsTensor ? "FP32" : "BYTES");
+        // All rows go to the scheduler at once, so they share batches (with each other and with /score's images).
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, call.Rows).Select(row => call.IsTensor
+            ? services.Scoring.ScoreTensorAsync(call.Row(row), cancellationToken)
+            : services.Scoring.ScoreAsync(call.Images![row], cancellationToken)));
+        for (int row = 0; row < outcomes.Length; row++)
         {
-            metrics.Requests.WithLabels(InferEndpoint, host.State == ModelState.Ready ? "model_not_found" : Outcomes.Of(ProblemTypes.NotReady)).Inc();
-            return error;
+            if (outcomes[row].Problem is not { } problem) continue;
+            return call.Rows == 1 ? problem : problem with { Detail = $"Image {row} of {call.Rows}: {problem.Detail}" };
         }
-        InferenceCall call;
-        try
-        {
-            call = await InferenceRequestReader.ReadAsync(context.Request, model!, limits.Value, cancellationToken);
-        }
-        catch (OpenInferenceException e)
-        {
-            metrics.Requests.WithLabels(InferEndpoint, "invalid_request").Inc();
-            diagnostics.Set("Problem", "invalid-request");
-            return OpenInferenceErrors.Error(context, e.Status, e.Message);
-        }
-        using (call)
-        {
-            diagnostics.Set("Images", call.Rows);
-            diagnostics.Set("Input", call.IsTensor ? "FP32" : "BYTES");
-            // All rows go to the scheduler at once, so they share batches (with each other and with /score's images).
-            var outcomes = await Task.WhenAll(Enumerable.Range(0, call.Rows).Select(row => call.IsTensor
-                ? scoring.ScoreTensorAsync(call.Row(row), cancellationToken)
-                : scoring.ScoreAsync(call.Images![row], cancellationToken)));
-            for (int row = 0; row < outcomes.Length; row++)
-            {
-                if (outcomes[row].Problem is not { } problem) continue;
-                metrics.Requests.WithLabels(InferEndpoint, Outcomes.Of(problem.Type)).Inc();
-                diagnostics.Set("Problem", problem.Type.Slug);
-                return OpenInferenceErrors.Error(context, problem.Type.Status,
-                    call.Rows == 1 ? problem.Detail : $"Image {row} of {call.Rows}: {problem.Detail}");
-            }
-            var results = outcomes.Select(o => o.Result!).ToArray();
-            metrics.Requests.WithLabels(InferEndpoint, Outcomes.Ok).Inc(results.Length);
-            diagnostics.Set("Verdicts", results.CountBy(r => r.Score.Verdict).ToDictionary(p => p.Key, p => p.Value), destructureObjects: true);
-            var (body, jsonLength) = OpenInferenceOutputs.Write(call, results);
-            if (jsonLength is null) return TypedResults.Bytes(body, "application/json");
-            context.Response.Headers[InferenceRequestReader.HeaderLengthHeader] = jsonLength.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return TypedResults.Bytes(body, "application/octet-stream");
-        }
+        var results = outcomes.Select(o => o.Value!).ToArray();
+        services.Outcomes.Ok(results.Length);
+        services.Diagnostics.Set("Verdicts", results.CountBy(r => r.Score.Verdict).ToDictionary(p => p.Key, p => p.Value), destructureObjects: true);
+        var (body, jsonLength) = OpenInferenceOutputs.Write(call, results);
+        if (jsonLength is null) return TypedResults.Bytes(body, "application/json");
+        context.Response.Headers[InferenceRequestReader.HeaderLengthHeader] = jsonLength.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Bytes(body, "application/octet-stream");
     }
 
     /// <summary>Like /score's <see cref="SecuritySetup.RequireApiKey{TBuilder}"/>, but the 401 is documented as the protocol's error object.</summary>
@@ -158,21 +142,20 @@ public static class OpenInferenceApi
         return builder;
     }
 
-    /// <summary>The serving model if it is the one named (and of the version, when one is given); else the error to answer.</summary>
-    private static (LoadedModel? Model, IResult? Error) Find(HttpContext context, ModelHost host, string name, string? version)
+    /// <summary>The serving model if it is the one named (and of the version, when one is given); else why not.</summary>
+    private static ProblemOr<LoadedModel> Find(ModelSlot<LoadedModel> slot, string name, string? version)
     {
-        if (host.State != ModelState.Ready || host.Current is not { } model)
-            return (null, OpenInferenceErrors.Error(context, StatusCodes.Status503ServiceUnavailable, host.State switch
+        if (slot.State != ModelState.Ready || slot.Current is not { } model)
+            return new ServiceProblem(ProblemTypes.NotReady, slot.State switch
             {
                 ModelState.Loading => "The model is still loading and warming up.",
-                ModelState.Failed => $"The model could not be loaded: {host.FailureMessage}",
+                ModelState.Failed => $"The model could not be loaded: {slot.FailureMessage}",
                 _ => "The service is shutting down.",
-            }));
-        if (model.Manifest.Name != name) return (null, OpenInferenceErrors.Error(context, StatusCodes.Status404NotFound, NotServed(name, model)));
+            });
+        if (model.Manifest.Name != name) return new ServiceProblem(ProblemTypes.ModelNotFound, NotServed(name, model));
         if (version is not null && version != model.Version)
-            return (null, OpenInferenceErrors.Error(context, StatusCodes.Status404NotFound,
-                $"Model '{name}' version '{version}' is not served; the version serving is '{model.Version}'."));
-        return (model, null);
+            return new ServiceProblem(ProblemTypes.ModelNotFound, $"Model '{name}' version '{version}' is not served; the version serving is '{model.Version}'.");
+        return model;
     }
 
     private static string NotServed(string name, LoadedModel model) => $"Model '{name}' is not served here; this service serves '{model.Manifest.Name}'.";

@@ -1,34 +1,11 @@
-using Microsoft.Extensions.Options;
-using SNoJoE.Service.Options;
-using SNoJoE.Service.Problems;
 
 namespace SNoJoE.Service.OpenInference;
-
-/// <summary>A /v2 request that fails: its HTTP status and the protocol's error message.</summary>
-public sealed class OpenInferenceException(int status, string message) : Exception(message)
-{
-    public int Status { get; } = status;
-}
 
 public static class OpenInferenceErrors
 {
     public const string Prefix = "/v2";
 
     public static bool IsOpenInference(HttpRequest request) => request.Path.StartsWithSegments(Prefix);
-
-    /// <summary>The protocol's error object with <paramref name="status"/>; a 503 also gets Retry-After, as /score's do.</summary>
-    public static IResult Error(HttpContext context, int status, string message)
-    {
-        if (status == StatusCodes.Status503ServiceUnavailable)
-            context.Response.Headers.RetryAfter = RetryAfter(context);
-        return TypedResults.Json(new InferenceErrorResponse(message), statusCode: status);
-    }
-
-    public static IResult Error(HttpContext context, ServiceProblem problem) => Error(context, problem.Type.Status, problem.Detail);
-
-    private static string RetryAfter(HttpContext context) =>
-        context.RequestServices.GetRequiredService<IOptions<BatchingOptions>>().Value.RetryAfterSeconds
-            .ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>

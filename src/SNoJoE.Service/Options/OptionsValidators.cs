@@ -92,7 +92,7 @@ public sealed class InferenceSettingsValidator : IValidateOptions<InferenceSetti
 /// <summary>
 /// The model file and its manifest must exist and the manifest must be valid and calibrated (or the
 /// threshold configured) before the service listens. Loading the ONNX graph itself, which takes
-/// seconds, happens afterwards in <see cref="Inference.ModelHost"/>.
+/// seconds, happens afterwards in <see cref="Models.ModelFactory"/>.
 /// </summary>
 public sealed class ModelOptionsValidator(IHostEnvironment environment) : IValidateOptions<ModelOptions>
 {

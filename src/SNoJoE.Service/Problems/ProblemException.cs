@@ -1,9 +1,9 @@
 namespace SNoJoE.Service.Problems;
 
 /// <summary>
-/// A failure that reaches the client as problem+json of the given <see cref="ProblemType"/>, where it is raised
-/// deep inside reading a request (the framework's own errors arrive as exceptions there). The scoring path
-/// returns <see cref="ServiceProblem"/> values instead.
+/// A problem raised deep inside reading a request, where the framework's own errors arrive as exceptions too. It never
+/// leaves a reader: each reader's public method catches it and returns the <see cref="ServiceProblem"/> as a value
+/// (<see cref="ProblemOr{T}"/>).
 /// </summary>
 public sealed class ProblemException(ProblemType type, string detail, Exception? inner = null) : Exception(detail, inner)
 {

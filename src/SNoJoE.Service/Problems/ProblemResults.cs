@@ -16,10 +16,6 @@ public static class ProblemResults
         Instance = context.Request.PathBase.Add(context.Request.Path).Value,
     };
 
-    public static ProblemDetails ToProblemDetails(this ProblemException problem, HttpContext context) => problem.Problem.ToProblemDetails(context);
-
-    public static ProblemHttpResult ToResult(this ProblemException problem, HttpContext context) => problem.Problem.ToResult(context);
-
     /// <summary>The whole answer is this problem; a 503 also gets Retry-After.</summary>
     public static ProblemHttpResult ToResult(this ServiceProblem problem, HttpContext context)
     {

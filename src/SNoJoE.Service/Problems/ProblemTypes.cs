@@ -24,6 +24,8 @@ public static class ProblemTypes
         "The request is malformed: for example a multipart body without a boundary, several images sent to /score, or more images than /score/batch accepts.");
     public static readonly ProblemType Unauthorized = new("unauthorized", 401, "API key required",
         "API keys are configured (Security:ApiKeys or Security:ApiKeysFile) and the request's X-API-Key header is missing or holds no accepted key.");
+    public static readonly ProblemType ModelNotFound = new("model-not-found", 404, "Model not found",
+        "The Open Inference Protocol request names a model or version this service does not serve.");
     public static readonly ProblemType ReloadDisabled = new("reload-disabled", 403, "Model reload disabled",
         "POST /admin/model/reload is off: set Admin:EnableModelReload=true to enable it (it then needs the API key when keys are configured).");
     public static readonly ProblemType BodyTimeout = new("body-timeout", 408, "Request body too slow",
@@ -49,7 +51,7 @@ public static class ProblemTypes
 
     public static readonly IReadOnlyList<ProblemType> All =
     [
-        NoImage, UndecodableImage, InvalidRequest, Unauthorized, ReloadDisabled, BodyTimeout, BodyTooLarge, UnsupportedMediaType,
+        NoImage, UndecodableImage, InvalidRequest, Unauthorized, ModelNotFound, ReloadDisabled, BodyTimeout, BodyTooLarge, UnsupportedMediaType,
         UnsupportedImageFormat, ImageDimensions, ReloadFailed, Overloaded, NotReady, Timeout, InferenceFailed,
     ];
 

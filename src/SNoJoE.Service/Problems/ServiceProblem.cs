@@ -2,8 +2,12 @@ using SNoJoE.Core.Imaging;
 
 namespace SNoJoE.Service.Problems;
 
-/// <summary>An expected failure (a 4xx or 503) as a value: one <see cref="ProblemType"/> and what went wrong this time.</summary>
-public sealed record ServiceProblem(ProblemType Type, string Detail)
+/// <summary>
+/// An expected failure (a 4xx or 503) as a value: one <see cref="ProblemType"/> and what went wrong this time. As an
+/// <see cref="IResult"/> it is the whole answer: RFC 9457 problem+json, or on /v2 routes the Open Inference Protocol's
+/// error object (<see cref="OpenInference.OpenInferenceProblemWriter"/>); a 503 also gets Retry-After.
+/// </summary>
+public sealed record ServiceProblem(ProblemType Type, string Detail) : IResult
 {
     /// <summary>Maps the shared decoder's typed errors to the API's problem types.</summary>
     public static ServiceProblem From(ImageDecodeException e) => e.Error switch
@@ -13,4 +17,6 @@ public sealed record ServiceProblem(ProblemType Type, string Detail)
         ImageDecodeError.DimensionsOutOfBounds => new(ProblemTypes.ImageDimensions, e.Message),
         _ => new(ProblemTypes.UndecodableImage, e.Message),
     };
+
+    public Task ExecuteAsync(HttpContext httpContext) => this.ToResult(httpContext).ExecuteAsync(httpContext);
 }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using SNoJoE.Core.Imaging;
 using SNoJoE.Core.Pipeline;
 using SNoJoE.Core.Scoring;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Models;
 using SNoJoE.Service.Metrics;
 using SNoJoE.Service.Options;
 using SNoJoE.Service.Problems;
@@ -14,13 +14,6 @@ namespace SNoJoE.Service.Scoring;
 /// <summary>The scoring of one image and what it cost.</summary>
 public sealed record ScoringResult(LoadedModel Model, ImageScore Score, TimeSpan DecodeTime, TimeSpan QueueTime, TimeSpan InferenceTime);
 
-/// <summary>What scoring one image came to: a result, or an expected problem (bad image, busy, not ready).</summary>
-public readonly record struct ScoringOutcome(ScoringResult? Result, ServiceProblem? Problem)
-{
-    public static implicit operator ScoringOutcome(ScoringResult result) => new(result, null);
-    public static implicit operator ScoringOutcome(ServiceProblem problem) => new(null, problem);
-}
-
 /// <summary>
 /// One image's way through the service: bytes -> shared decoder (limits, identify, decode, orient) ->
 /// shared preprocessor into a pooled tensor -> Core's batch coalescer -> scorer; or, for a tensor already
@@ -30,7 +23,7 @@ public readonly record struct ScoringOutcome(ScoringResult? Result, ServiceProbl
 /// values, not exceptions: under overload they are the common case. A cancelled token (client gone) still
 /// surfaces as OperationCanceledException.
 /// </summary>
-public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IOptions<LimitsOptions> limits, ServiceMetrics metrics)
+public sealed class ImageScoringService(ModelSlot<LoadedModel> slot, ImageDecoder decoder, IOptions<LimitsOptions> limits, ServiceMetrics metrics)
 {
     private readonly SemaphoreSlim _decodeSlots = new(limits.Value.EffectiveConcurrentDecodes);
 
@@ -41,7 +34,7 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
     /// batch: when it passes, the image is withdrawn (a queued image never reaches the model) and the
     /// caller gets a 503 timeout problem.
     /// </summary>
-    public Task<ScoringOutcome> ScoreAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken) =>
+    public Task<ProblemOr<ScoringResult>> ScoreAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken) =>
         ScoreAsync(new ImageInput(image, default), cancellationToken);
 
     /// <summary>
@@ -49,15 +42,15 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
     /// channel order and normalisation): no decoding, but the same queue and batches as an encoded image. A tensor
     /// of the wrong length for the model serving at this moment is an invalid-request problem.
     /// </summary>
-    public Task<ScoringOutcome> ScoreTensorAsync(ReadOnlyMemory<float> tensor, CancellationToken cancellationToken) =>
+    public Task<ProblemOr<ScoringResult>> ScoreTensorAsync(ReadOnlyMemory<float> tensor, CancellationToken cancellationToken) =>
         ScoreAsync(new ImageInput(default, tensor), cancellationToken);
 
-    private async Task<ScoringOutcome> ScoreAsync(ImageInput image, CancellationToken cancellationToken)
+    private async Task<ProblemOr<ScoringResult>> ScoreAsync(ImageInput image, CancellationToken cancellationToken)
     {
         using var span = ServiceTelemetry.Source.StartActivity(ServiceTelemetry.Score);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
-        ScoringOutcome outcome;
+        ProblemOr<ScoringResult> outcome;
         try
         {
             outcome = await ScoreWithinAsync(image, timeout.Token).ConfigureAwait(false);
@@ -70,7 +63,7 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
         }
         if (span is not null)
         {
-            if (outcome.Result is { } result)
+            if (outcome.Value is { } result)
                 span.SetTag(ServiceTelemetry.ModelVersionTag, result.Model.Version).SetTag(ServiceTelemetry.VerdictTag, result.Score.Verdict);
             else if (outcome.Problem is { } problem)
                 span.SetTag(ServiceTelemetry.ProblemTag, problem.Type.Slug)
@@ -79,10 +72,10 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
         return outcome;
     }
 
-    private async Task<ScoringOutcome> ScoreWithinAsync(ImageInput image, CancellationToken cancellationToken)
+    private async Task<ProblemOr<ScoringResult>> ScoreWithinAsync(ImageInput image, CancellationToken cancellationToken)
     {
-        if (!host.TryEnter(out var model))
-            return new ServiceProblem(ProblemTypes.NotReady, host.State switch
+        if (!slot.TryEnter(out var model))
+            return new ServiceProblem(ProblemTypes.NotReady, slot.State switch
             {
                 ModelState.Loading => "The model is still loading and warming up.",
                 ModelState.Failed => "The model could not be loaded; the service is stopping.",
@@ -125,7 +118,7 @@ public sealed class ImageScoringService(ModelHost host, ImageDecoder decoder, IO
         }
         finally
         {
-            host.Exit(model);
+            slot.Exit(model);
         }
     }
 

@@ -39,7 +39,7 @@ public sealed class ApiKeyAuthenticationHandler(
         var reason = outcome.Failure?.Message ?? $"This endpoint needs an API key in the {SecurityOptions.ApiKeyHeader} header.";
         Context.RequestServices.GetService<IDiagnosticContext>()?.Set("Problem", ProblemTypes.Unauthorized.Slug);
         Response.Headers.WWWAuthenticate = $"ApiKey header=\"{SecurityOptions.ApiKeyHeader}\"";
-        await new ProblemException(ProblemTypes.Unauthorized, reason).ToResult(Context).ExecuteAsync(Context);
+        await new ServiceProblem(ProblemTypes.Unauthorized, reason).ExecuteAsync(Context);
     }
 
     private AuthenticateResult Success(string name) =>

@@ -1,4 +1,4 @@
-using SNoJoE.Core.Onnx;
+using SNoJoE.OnnxGraph;
 using SNoJoE.Training.Onnx;
 using static TorchSharp.torch;
 

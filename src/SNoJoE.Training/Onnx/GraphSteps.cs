@@ -1,4 +1,4 @@
-using SNoJoE.Core.Onnx;
+using SNoJoE.OnnxGraph;
 using SNoJoE.Training.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;

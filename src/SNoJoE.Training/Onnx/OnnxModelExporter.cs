@@ -1,5 +1,5 @@
 using SNoJoE.Core.IO;
-using SNoJoE.Core.Onnx;
+using SNoJoE.OnnxGraph;
 using Google.Protobuf;
 using SNoJoE.Training.Modules;
 

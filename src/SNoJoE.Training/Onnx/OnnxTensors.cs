@@ -1,5 +1,5 @@
 using Onnx;
-using SNoJoE.Core.Onnx;
+using SNoJoE.OnnxGraph;
 using static TorchSharp.torch;
 
 namespace SNoJoE.Training.Onnx;

@@ -5,7 +5,6 @@ using SNoJoE.Evaluation.Metrics;
 using SNoJoE.Core.Imaging;
 using SNoJoE.Core.Randomness;
 using SNoJoE.Training.Modules;
-using Spectre.Console;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -19,7 +18,7 @@ namespace SNoJoE.Training.Training;
 /// (<see cref="OutlierMix"/>), optionally with an energy-margin loss (<see cref="OutlierExposureLoss"/>);
 /// validation stays on in-distribution val images only.
 /// </summary>
-public sealed class Trainer(TrainingOptions options, Action<string> log)
+public sealed class Trainer(TrainingOptions options, Action<string> log, IProgress<TrainingProgress>? progress = null)
 {
     public async Task<RunState> RunAsync(bool resume, CancellationToken cancellationToken = default)
     {
@@ -196,32 +195,10 @@ public sealed class Trainer(TrainingOptions options, Action<string> log)
         return array;
     }
 
-    private static async Task WithProgressAsync(string title, int total, Func<Action<double, double>, Task> body)
+    /// <summary>Runs an epoch's batches; each call of the action given to <paramref name="body"/> reports one batch done.</summary>
+    private async Task WithProgressAsync(string title, int total, Func<Action<double, double>, Task> body)
     {
-        await ConsoleProgress.RunAsync(
-            [new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn()],
-            context =>
-            {
-                var task = context.AddTask(title, maxValue: total);
-                return body((loss, rate) =>
-                {
-                    task.Description = $"{title} loss {loss:F4} {rate:F1} img/s";
-                    task.Increment(1);
-                });
-            },
-            () =>
-            {
-                int done = 0, step = Math.Max(1, total / 10);
-                var clock = Stopwatch.StartNew();
-                return body((loss, rate) =>
-                {
-                    done++;
-                    if (done % step == 0 || done == total)
-                    {
-                        var eta = rate > 0 ? TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / done * (total - done)) : TimeSpan.Zero;
-                        Console.WriteLine($"  {title}: {done}/{total} batches, loss {loss:F4}, {rate:F1} img/s, ETA {eta:mm\\:ss}");
-                    }
-                });
-            });
+        int done = 0;
+        await body((loss, rate) => progress?.Report(new TrainingProgress(title, ++done, total, loss, rate)));
     }
 }

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using SNoJoE.Core.Manifest;
-using SNoJoE.Core.Onnx;
+using SNoJoE.OnnxGraph;
 
 namespace SNoJoE.Core.Tests.Manifest;
 

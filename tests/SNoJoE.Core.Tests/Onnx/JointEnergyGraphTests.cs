@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
-using SNoJoE.Core.Onnx;
+using SNoJoE.OnnxGraph;
 
 namespace SNoJoE.Core.Tests.Onnx;
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SNoJoE.Core.Inference;
 using SNoJoE.Core.Manifest;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Models;
 
 namespace SNoJoE.Service.Tests.Fixtures;
 

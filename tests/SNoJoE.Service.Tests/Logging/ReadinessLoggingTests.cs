@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serilog.Core;
 using Serilog.Events;
 using SNoJoE.Core.Inference;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Models;
 using SNoJoE.Service.Tests.Fixtures;
 
 namespace SNoJoE.Service.Tests.Logging;
@@ -68,7 +68,7 @@ public sealed class ReadinessLoggingTests
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
             Assert.Contains("loading", await ready.Content.ReadAsStringAsync());
         }
-        Assert.Equal(ModelState.Loading, factory.Services.GetRequiredService<ModelHost>().State);
+        Assert.Equal(ModelState.Loading, factory.Services.GetRequiredService<ModelSlot<LoadedModel>>().State);
 
         // each probe is in the request log, at Debug, with its 503
         var probeEvents = await WaitForAsync(sink, e => Text(e, "SourceContext") == RequestLog && Text(e, "RequestPath") == "/health/ready", probes);
@@ -79,7 +79,7 @@ public sealed class ReadinessLoggingTests
         });
 
         // the model's own state change is there, and nothing at Warning or above (no "Unhealthy" at Error)
-        var loading = sink.Events.Where(e => Text(e, "SourceContext") == typeof(ModelHost).FullName).ToArray();
+        var loading = sink.Events.Where(e => Text(e, "SourceContext") == typeof(ModelFactory).FullName).ToArray();
         Assert.Contains(loading, e => e.Level == LogEventLevel.Information && e.MessageTemplate.Text.StartsWith("Loading model", StringComparison.Ordinal));
         var loud = sink.Events.Where(e => e.Level >= LogEventLevel.Warning).ToArray();
         Assert.True(loud.Length == 0, $"events at Warning or above while the model loads:\n{Describe(loud)}");
@@ -92,7 +92,7 @@ public sealed class ReadinessLoggingTests
         Assert.True(errors.Length == 0, $"errors during a normal start:\n{Describe(errors)}");
     }
 
-    /// <summary>Fails the load once released: the host must be started (and the test hold ModelHost) first.</summary>
+    /// <summary>Fails the load once released: the host must be started (and the test hold the slot) first.</summary>
     private sealed class FailingLoader : IModelLoader
     {
         public ManualResetEventSlim Release { get; } = new();
@@ -110,13 +110,13 @@ public sealed class ReadinessLoggingTests
         var sink = new CapturingSink();
         var loader = new FailingLoader();
         await using var factory = Factory(sink, s => s.Replace(ServiceDescriptor.Singleton<IModelLoader>(loader)));
-        // the failed load stops the application, which disposes its services: take ModelHost while it runs
-        var host = factory.Services.GetRequiredService<ModelHost>();
+        // the failed load stops the application, which disposes its services: take the slot while it runs
+        var slot = factory.Services.GetRequiredService<ModelSlot<LoadedModel>>();
         loader.Release.Set();
 
         var fatal = await WaitForAsync(sink, e => e.Level == LogEventLevel.Fatal, 1);
         Assert.Contains(fatal, e => Text(e, "SourceContext") == typeof(ModelHost).FullName
             && e.RenderMessage().Contains("the test's model cannot be loaded", StringComparison.Ordinal));
-        Assert.Equal(ModelState.Failed, host.State);
+        Assert.Equal(ModelState.Failed, slot.State);
     }
 }

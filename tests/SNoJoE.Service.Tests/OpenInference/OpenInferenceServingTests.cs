@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Models;
 using SNoJoE.Service.Metrics;
 using SNoJoE.Service.Security;
 using SNoJoE.Service.Tests.Fixtures;
@@ -30,7 +30,7 @@ public sealed class OpenInferenceServingTests
         var gate = new ModelGate();
         await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Batching:MaxBatchSize"] = "4", ["Batching:MaxDelayMs"] = "2" }, gate.Install);
         var client = await factory.CreateReadyClientAsync();
-        var host = factory.Services.GetRequiredService<ModelHost>();
+        var host = factory.Services.GetRequiredService<ModelSlot<LoadedModel>>();
         var metrics = factory.Services.GetRequiredService<ServiceMetrics>();
         var decodesBefore = metrics.DecodeSeconds.Count;
 
@@ -97,7 +97,7 @@ public sealed class OpenInferenceServingTests
         await (await client.SendAsync(withKey)).ReadAnswerAsync();
     }
 
-    private static async Task WaitForQueueDepthAsync(ModelHost host, int depth)
+    private static async Task WaitForQueueDepthAsync(ModelSlot<LoadedModel> host, int depth)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (host.Current!.Scheduler.QueueDepth != depth)

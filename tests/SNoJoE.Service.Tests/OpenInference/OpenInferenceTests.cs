@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using SNoJoE.Core.Imaging;
 using SNoJoE.Service.Endpoints;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Models;
 using SNoJoE.Service.Tests.Fixtures;
 
 namespace SNoJoE.Service.Tests.OpenInference;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Models;
 using SNoJoE.Service.Metrics;
 using SNoJoE.Service.Problems;
 using SNoJoE.Service.Tests.Fixtures;
@@ -66,7 +66,7 @@ public sealed class OverloadTests(ITestOutputHelper output)
         // Refused at the door, not after waiting for a slot or a timeout (a batch takes 20 ms, the timeout is 60 s).
         Assert.True(refused[refused.Length / 2] < 2500, $"median 503 took {refused[refused.Length / 2]:0} ms");
         Assert.True(refused[^1] < 15_000, $"slowest 503 took {refused[^1]:0} ms");
-        Assert.Equal(0, factory.Services.GetRequiredService<ModelHost>().Current!.Scheduler.QueueDepth);
+        Assert.Equal(0, factory.Services.GetRequiredService<ModelSlot<LoadedModel>>().Current!.Scheduler.QueueDepth);
         Assert.True(after >= 0.5 * before, $"throughput after the burst {after:0}/s, before {before:0}/s");
         var metrics = factory.Services.GetRequiredService<ServiceMetrics>();
         Assert.Equal(refused.Length, metrics.Requests.WithLabels("score", "overloaded").Value);
@@ -85,7 +85,7 @@ public sealed class OverloadTests(ITestOutputHelper output)
             ["Limits:RequestTimeoutSeconds"] = "1",
         }, gate.Install);
         var client = await factory.CreateReadyClientAsync();
-        var scheduler = factory.Services.GetRequiredService<ModelHost>().Current!.Scheduler;
+        var scheduler = factory.Services.GetRequiredService<ModelSlot<LoadedModel>>().Current!.Scheduler;
         int warmUpRuns = gate.BatchSizes.Count;
         gate.HoldRuns();
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using SNoJoE.Core.Manifest;
 using SNoJoE.Service.Endpoints;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Models;
 using SNoJoE.Service.Tests.Fixtures;
 
 namespace SNoJoE.Service.Tests.Reload;

@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using SNoJoE.Core.Manifest;
 using SNoJoE.Service.Endpoints;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Models;
 using SNoJoE.Service.Problems;
 using SNoJoE.Service.Tests.Fixtures;
 
@@ -109,8 +109,8 @@ public sealed class ModelReloadTests
         Assert.Equal(Models.FirstVersion, (await ScoreAsync(client)).Model.Version);
 
         // The swapped-out sessions are released once their images have left.
-        var host = factory.Services.GetRequiredService<ModelHost>();
-        await WaitUntilAsync(() => host.RetiringCount == 0);
+        var retirement = factory.Services.GetRequiredService<ModelRetirement>();
+        await WaitUntilAsync(() => retirement.Count == 0);
     }
 
     public static TheoryData<string, string> BadModels => new()
@@ -183,8 +183,8 @@ public sealed class ModelReloadTests
         await using var factory = new ServiceFactory(
             new Dictionary<string, string?> { ["Admin:EnableModelReload"] = "true", ["Batching:MaxBatchSize"] = "1" }, gate.Install);
         var client = await factory.CreateReadyClientAsync();
-        var host = factory.Services.GetRequiredService<ModelHost>();
-        var old = host.Current!;
+        var old = factory.Services.GetRequiredService<ModelSlot<LoadedModel>>().Current!;
+        var retirement = factory.Services.GetRequiredService<ModelRetirement>();
 
         gate.HoldRuns(); // one image held in its batch run on the old model, two queued behind it
         var inFlight = Enumerable.Range(0, 3).Select(_ => ScoreAsync(client)).ToArray();
@@ -193,14 +193,14 @@ public sealed class ModelReloadTests
         using var reloaded = await ReloadAsync(client, Models.Second);
         Assert.Equal(ReloadModels.SecondVersion, (await reloaded.ReadJsonAsync<ModelResponse>()).Version);
         Assert.Equal(3, old.Leases.Count);
-        Assert.Equal(1, host.RetiringCount);
+        Assert.Equal(1, retirement.Count);
         // The new model serves at once, while the old one still holds its images.
         Assert.Equal(ReloadModels.SecondVersion, (await ScoreAsync(client)).Model.Version);
 
         gate.ReleaseRuns();
         var answers = await Task.WhenAll(inFlight);
         Assert.All(answers, a => Assert.Equal(Models.FirstVersion, a.Model.Version));
-        await WaitUntilAsync(() => host.RetiringCount == 0);
+        await WaitUntilAsync(() => retirement.Count == 0);
         Assert.Equal(0, old.Leases.Count);
         Assert.Equal(0, old.Scheduler.QueueDepth);
     }

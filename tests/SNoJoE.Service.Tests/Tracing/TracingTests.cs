@@ -10,7 +10,7 @@ using Serilog.Core;
 using Serilog.Events;
 using SNoJoE.Core.Pipeline;
 using SNoJoE.Service.Endpoints;
-using SNoJoE.Service.Inference;
+using SNoJoE.Service.Models;
 using SNoJoE.Service.Telemetry;
 using SNoJoE.Service.Tests.Fixtures;
 
@@ -45,7 +45,7 @@ public sealed class TracingTests
                 services.AddOpenTelemetry().WithTracing(tracing => tracing.AddInMemoryExporter(exported));
             });
         var client = await factory.CreateReadyClientAsync();
-        var host = factory.Services.GetRequiredService<ModelHost>();
+        var host = factory.Services.GetRequiredService<ModelSlot<LoadedModel>>();
 
         // The first request's batch is held in the model run while the others queue behind it: batches of 1, then 4.
         gate.HoldRuns();

@@ -1,4 +1,4 @@
-namespace SNoJoE.Service.Inference;
+namespace SNoJoE.Service.Models;
 
 /// <summary>
 /// Counts the images admitted to one loaded model. Once the model is retired (another one serves new

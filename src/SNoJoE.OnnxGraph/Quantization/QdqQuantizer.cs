@@ -1,9 +1,8 @@
-using SNoJoE.Core.Onnx;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 
-namespace SNoJoE.Evaluation.Quantization;
+namespace SNoJoE.OnnxGraph.Quantization;
 
 /// <summary>A tensor that is carried as uint8 between quantized nodes.</summary>
 /// <param name="Name">The name its consumers read (the ReLU output when a ReLU was fused).</param>

@@ -1,4 +1,4 @@
-namespace SNoJoE.Evaluation.Quantization;
+namespace SNoJoE.OnnxGraph.Quantization;
 
 /// <summary>Scale and zero point of a per-tensor uint8 activation: real = scale x (q - zeroPoint).</summary>
 public readonly record struct ActivationParams(float Scale, byte ZeroPoint)

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using SNoJoE.Core.Manifest;
 using SNoJoE.Service.Options;
 
-namespace SNoJoE.Service.Inference;
+namespace SNoJoE.Service.Models;
 
 /// <summary>
 /// Model:WatchForChanges: reloads the model when the .onnx or its .json at Model:Path change, once they are
@@ -14,7 +14,7 @@ namespace SNoJoE.Service.Inference;
 /// inconsistent for Model:WatchSettleSeconds are tried anyway, so the failure is reported (/model, metrics).
 /// </summary>
 public sealed class ModelFileWatcher(
-    ModelHost host, IOptions<ModelOptions> options, IHostEnvironment environment, ILogger<ModelFileWatcher> logger) : BackgroundService
+    ModelReloader reloader, IOptions<ModelOptions> options, IHostEnvironment environment, ILogger<ModelFileWatcher> logger) : BackgroundService
 {
     private sealed record FilesState(string ModelSha256, string ManifestSha256);
 
@@ -57,7 +57,7 @@ public sealed class ModelFileWatcher(
                     if (notYet is null || DateTime.UtcNow >= settleBy)
                     {
                         if (notYet is not null) logger.LogWarning("The model files are still inconsistent after {Seconds} s ({Reason:l}); trying them anyway", o.WatchSettleSeconds, notYet);
-                        await host.ReloadAsync(null, ReloadTriggers.Watch, stoppingToken);
+                        await reloader.ReloadAsync(null, ReloadTriggers.Watch, stoppingToken);
                         seen = state ?? Inspect(path, manifestPath, out _);
                         break;
                     }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace SNoJoE.Service.Inference;
+namespace SNoJoE.Service.Models;
 
 /// <summary>
 /// SIGHUP's inherited disposition. A process started under <c>nohup</c> (or by any parent that ignores SIGHUP)

@@ -1,6 +1,6 @@
 using Spectre.Console;
 
-namespace SNoJoE.Evaluation;
+namespace SNoJoE.Cli.Progress;
 
 /// <summary>
 /// The one choice between a live Spectre.Console progress display and plain lines: live on an interactive

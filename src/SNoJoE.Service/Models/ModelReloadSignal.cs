@@ -2,10 +2,10 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using SNoJoE.Service.Options;
 
-namespace SNoJoE.Service.Inference;
+namespace SNoJoE.Service.Models;
 
 /// <summary>Model:ReloadOnSighup: SIGHUP (<c>kill -HUP</c>, as daemons reread their configuration) reloads Model:Path.</summary>
-public sealed class ModelReloadSignal(ModelHost host, IOptions<ModelOptions> options, ILogger<ModelReloadSignal> logger) : IHostedService
+public sealed class ModelReloadSignal(ModelReloader reloader, IOptions<ModelOptions> options, ILogger<ModelReloadSignal> logger) : IHostedService
 {
     private PosixSignalRegistration? _registration;
 
@@ -18,7 +18,7 @@ public sealed class ModelReloadSignal(ModelHost host, IOptions<ModelOptions> opt
         {
             context.Cancel = true; // not the default: terminate
             logger.LogInformation("SIGHUP: reloading {ModelPath:l}", options.Value.Path);
-            _ = host.ReloadAsync(null, ReloadTriggers.Signal);
+            _ = reloader.ReloadAsync(null, ReloadTriggers.Signal);
         });
         return Task.CompletedTask;
     }

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using SNoJoE.Core.Manifest;
 
-namespace SNoJoE.Service.Inference;
+namespace SNoJoE.Service.Models;
 
 /// <summary>What asked for a reload (the <c>trigger</c> label of snojoe_model_reloads_total).</summary>
 public static class ReloadTriggers

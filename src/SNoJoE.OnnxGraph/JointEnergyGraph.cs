@@ -1,4 +1,4 @@
-namespace SNoJoE.Core.Onnx;
+namespace SNoJoE.OnnxGraph;
 
 /// <summary>The joint energy as ONNX nodes, so ONNX Runtime computes it in the same run as the logits.</summary>
 public static class JointEnergyGraph

@@ -1,7 +1,7 @@
 using SNoJoE.Core.Inference;
 using SNoJoE.Core.Manifest;
 
-namespace SNoJoE.Service.Inference;
+namespace SNoJoE.Service.Models;
 
 /// <summary>A loaded model as the batch scheduler sees it: a batched run into caller-owned buffers.</summary>
 public interface IInferenceModel : IDisposable

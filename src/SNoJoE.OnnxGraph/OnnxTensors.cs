@@ -1,10 +1,10 @@
 using Onnx;
-using SNoJoE.Core.Onnx;
+using SNoJoE.OnnxGraph.Quantization;
 
-namespace SNoJoE.Evaluation.Quantization;
+namespace SNoJoE.OnnxGraph;
 
 /// <summary>Reads the float32 initializers the quantizer and the detectors use, refusing any other type.</summary>
-internal static class OnnxTensors
+public static class OnnxTensors
 {
     public static float[] Floats(TensorProto t)
     {
@@ -14,4 +14,3 @@ internal static class OnnxTensors
     }
 }
 
-public sealed class QuantizationException(string message) : Exception(message);

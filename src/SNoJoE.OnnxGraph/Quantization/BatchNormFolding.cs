@@ -1,7 +1,6 @@
-using SNoJoE.Core.Onnx;
 using Onnx;
 
-namespace SNoJoE.Evaluation.Quantization;
+namespace SNoJoE.OnnxGraph.Quantization;
 
 /// <summary>
 /// Folds inference-mode BatchNormalization into the convolution before it:

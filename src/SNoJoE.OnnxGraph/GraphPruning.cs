@@ -1,6 +1,6 @@
 using Onnx;
 
-namespace SNoJoE.Core.Onnx;
+namespace SNoJoE.OnnxGraph;
 
 /// <summary>Dead-node elimination: what no remaining graph output depends on goes.</summary>
 public static class GraphPruning

@@ -1,6 +1,6 @@
 using Onnx;
 
-namespace SNoJoE.Core.Onnx;
+namespace SNoJoE.OnnxGraph;
 
 /// <summary>Accumulates nodes and initializers of an ONNX graph being exported.</summary>
 public sealed class OnnxGraphWriter

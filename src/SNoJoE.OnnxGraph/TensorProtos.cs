@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Onnx;
 
-namespace SNoJoE.Core.Onnx;
+namespace SNoJoE.OnnxGraph;
 
 /// <summary>ONNX initializers to and from arrays: the one place that knows raw_data and the typed data fields.</summary>
 public static class TensorProtos

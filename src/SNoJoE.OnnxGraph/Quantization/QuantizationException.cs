@@ -1,0 +1,3 @@
+namespace SNoJoE.OnnxGraph.Quantization;
+
+public sealed class QuantizationException(string message) : Exception(message);
