@@ -129,7 +129,7 @@ public sealed class ReportFormatTests
     public void Report_md_opens_with_the_full_spectrum_table_near_before_far_then_shifted_sets()
     {
         var md = MarkdownReport.Render(FullSpectrum());
-        Assert.Contains("## Full spectrum (verdict score: JointEnergy)", md);
+        Assert.Contains("## Full spectrum (the verdict's score: JointEnergy)\n", md);
         string[] rows =
         [
             "| Set | Kind | Images | Kept (%) | FPR95 | AUROC vs ID | mAP |",
@@ -160,7 +160,7 @@ public sealed class ReportFormatTests
         var served = ScoreNames.Served("react-hidden:p90");
         var far = r.Ood[0] with { Scores = new Dictionary<string, OodMetricSet>(r.Ood[0].Scores) { [served] = new(0.02, 0.99, 0.99) } };
         var md = MarkdownReport.Render(r with { Model = r.Model with { ServedScore = "react-hidden:p90" }, Ood = [far] });
-        Assert.Contains("## Full spectrum (verdict score: Served: react-hidden:p90", md);
+        Assert.Contains("## Full spectrum (the verdict's score: served `react-hidden:p90`)\n", md);
         Assert.Contains("| dtd | far OOD: reject | 5 | 10.87 | 2.00 | 99.00 | — |", md);
     }
 

@@ -14,7 +14,8 @@ public static class FullSpectrumTable
     public static void Render(StringBuilder md, EvaluationReport report)
     {
         var verdict = ScoreNames.Verdict(report.Model);
-        md.AppendLine($"## Full spectrum (verdict score: {ScoreNames.Display(verdict)})").AppendLine();
+        var scoreName = report.Model.ServedScore is { } served ? $"served `{served}`" : ScoreNames.Display(verdict);
+        md.AppendLine($"## Full spectrum (the verdict's score: {scoreName})").AppendLine();
         md.AppendLine("OOD sets should be rejected; the ID split and the shifted-ID sets (same classes, another style or camera) kept. "
             + "Kept: share of the set at or above the calibrated threshold (judged in-distribution). AUROC: ID (positive) against the set; "
             + "for an OOD set higher is better, for a shifted-ID set lower is better (50: the score cannot tell it from ID). Numbers x100.").AppendLine();
