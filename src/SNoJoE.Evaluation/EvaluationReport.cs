@@ -17,6 +17,8 @@ public sealed record EvaluationReport
     public required ProtocolSection Protocol { get; init; }
     public required IdSection Id { get; init; }
     public required IReadOnlyList<OodSection> Ood { get; init; }
+    /// <summary>The shifted in-distribution sets (full-spectrum OOD: to be kept); empty when none was given (and in older reports).</summary>
+    public IReadOnlyList<ShiftedIdSection> ShiftedId { get; init; } = [];
     public required MahalanobisSection Mahalanobis { get; init; }
     /// <summary>The post-hoc detectors' fitting data and constants; null when none was fitted.</summary>
     public Detectors.DetectorSection? Detectors { get; init; }
@@ -54,7 +56,15 @@ public sealed record IdSection
     public required UnreadableSection Unreadable { get; init; }
     /// <summary>Label decisions: per-label and micro/macro F1 at 0.5 and at the manifest's label thresholds; null without annotated images.</summary>
     public LabelF1Section? LabelF1 { get; init; }
+    /// <summary>The annotated images grouped by their rarest label, each group's share kept at the threshold; null in older reports.</summary>
+    public IReadOnlyList<RarestLabelGroup>? KeptByRarestLabel { get; init; }
 }
+
+/// <summary>
+/// The ID images whose rarest label (of those they hold, the one with the fewest positives in the split) is
+/// <paramref name="Label"/> (null: images without a positive label), and the share of them judged in-distribution.
+/// </summary>
+public sealed record RarestLabelGroup(string? Label, int LabelPositives, int Images, double? KeptAtThreshold);
 
 public sealed record LabelAp(string Label, double? Ap, int Positives);
 
@@ -69,6 +79,8 @@ public sealed record LabelF1(string Label, int Positives, double F1At05, double?
 public sealed record OodSection
 {
     public required string Name { get; init; }
+    /// <summary>"near", "far" or null (not said): where the set stands in the full-spectrum table.</summary>
+    public string? Kind { get; init; }
     public required string Folder { get; init; }
     /// <summary>Decodable images scored.</summary>
     public required int Images { get; init; }
@@ -78,6 +90,27 @@ public sealed record OodSection
     public required IReadOnlyDictionary<string, OodMetricSet> Scores { get; init; }
     /// <summary>Score name -> AUROC minus JointEnergy's, with a paired bootstrap 95% interval; null when not computed.</summary>
     public IReadOnlyDictionary<string, AurocGain>? AurocGainVsJointEnergy { get; init; }
+    public required UnreadableSection Unreadable { get; init; }
+}
+
+/// <summary>A shifted in-distribution set (a VOC split: the model's classes under covariate shift) on the verdict's score.</summary>
+public sealed record ShiftedIdSection
+{
+    public required string Name { get; init; }
+    public required string Dataset { get; init; }
+    public required string Split { get; init; }
+    /// <summary>The report's key of the score measured: the verdict's (the served score, else joint_energy).</summary>
+    public required string Score { get; init; }
+    /// <summary>Decodable images scored.</summary>
+    public required int Images { get; init; }
+    /// <summary>Of those, images with an annotation (the mAP denominator).</summary>
+    public required int AnnotatedImages { get; init; }
+    /// <summary>Fraction of the set whose score is &gt;= the threshold (judged in-distribution, as wanted); null without a threshold.</summary>
+    public required double? KeptAtThreshold { get; init; }
+    /// <summary>AUROC of ID (positive) against this set: 0.5 when the score cannot tell them apart; lower is better here.</summary>
+    public required double AurocVsId { get; init; }
+    [JsonPropertyName("mAP")]
+    public required double? MAP { get; init; }
     public required UnreadableSection Unreadable { get; init; }
 }
 

@@ -1,4 +1,5 @@
 using SNoJoE.Core.Datasets;
+using SNoJoE.Core.Imaging;
 using SNoJoE.Evaluation.Metrics;
 using SNoJoE.Core.Inference;
 using SNoJoE.Core.Scoring;
@@ -12,6 +13,10 @@ public sealed record EvaluationRequest
     public required VocDataset Id { get; init; }
     public string IdSplit { get; init; } = "test";
     public required IReadOnlyList<OodSetSpec> OodSets { get; init; }
+    /// <summary>Shifted in-distribution VOC folders (full-spectrum OOD): scored and measured only, never fitted or tuned on.</summary>
+    public IReadOnlyList<ShiftedIdSetSpec> ShiftedIdSets { get; init; } = [];
+    /// <summary>The split of every shifted-ID folder that is evaluated.</summary>
+    public string ShiftedIdSplit { get; init; } = "test";
     /// <summary>The ID split the Mahalanobis Gaussians are fitted on (Lee et al. fit on training data).</summary>
     public string FitSplit { get; init; } = "train";
     /// <summary>The ID split the energy temperature is chosen on (its annotated images); never an OOD set.</summary>
@@ -29,7 +34,8 @@ public sealed record EvaluationResult(EvaluationReport Report, ScoreTable Id, IR
 /// <summary>
 /// The papers' OOD protocol on an exported model: score the ID split and every OOD folder through
 /// the serving path, then FPR95 / AUROC / AUPR for each score (ID positive), ID mAP, and the
-/// verdict rates at the manifest's calibrated threshold.
+/// verdict rates at the manifest's calibrated threshold; for each shifted-ID set, on the verdict's score, the share
+/// kept, the AUROC against ID and its mAP.
 /// </summary>
 public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOptions, TimeProvider? clock = null)
 {
@@ -46,6 +52,7 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
         }).ToArray();
         var labels = model.Manifest.Labels;
         var idImages = IdImages.Load(request.Id, request.IdSplit, labels);
+        var shiftedSets = request.ShiftedIdSets.Select(set => LoadShiftedSet(set, request.ShiftedIdSplit, labels)).ToArray();
         var notes = new List<string>();
 
         var fit = await ScoreFitSplitAsync(request, cancellationToken);
@@ -91,6 +98,7 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
             oodSections.Add(new OodSection
             {
                 Name = spec.Name,
+                Kind = spec.Kind,
                 Folder = Path.GetFullPath(spec.Folder),
                 Images = table.Count,
                 FprAtThreshold = threshold is { } t && table.Count > 0 ? EnergyCalibration.FractionAtOrAbove(table[verdictScore], t) : null,
@@ -99,6 +107,10 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
                 Unreadable = UnreadableSection.From(scored.Unreadable),
             });
         }
+        var shiftedScorer = new DatasetScorer(model, scorerOptions with { WithFeatures = false });
+        var shiftedSections = new List<ShiftedIdSection>();
+        foreach (var set in shiftedSets)
+            shiftedSections.Add(await EvaluateShiftedAsync(set, shiftedScorer, verdictScore, served, idEnergies, threshold, notes, cancellationToken));
         if (idScored.Unreadable.Count > 0)
             notes.Add($"ID split '{request.IdSplit}': {idScored.Unreadable.Count} of {idScored.Total} images could not be read and were left out.");
 
@@ -111,6 +123,7 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
             Protocol = new ProtocolSection("id", request.RecallLevel, scoreNames),
             Id = IdSection(request, idImages, idScored, labels, threshold, idEnergies, model.Manifest.LabelThresholds),
             Ood = oodSections,
+            ShiftedId = shiftedSections,
             Mahalanobis = mahalanobisSection,
             Detectors = detectorSection,
             Notes = notes,
@@ -121,13 +134,16 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
     private static IdSection IdSection(EvaluationRequest request, IReadOnlyList<IdImage> images, ScoredSet scored,
         IReadOnlyList<string> labels, double? threshold, double[] idEnergies, IReadOnlyList<double>? labelThresholds)
     {
-        var annotated = scored.Images.Where(s => images[s.Index].Targets is not null).ToArray();
+        var annotatedAt = Enumerable.Range(0, scored.Images.Count).Where(i => images[scored.Images[i].Index].Targets is not null).ToArray();
+        var annotated = annotatedAt.Select(i => scored.Images[i]).ToArray();
         double? map = null;
         var perLabel = labels.Select(l => new LabelAp(l, null, 0)).ToArray();
         LabelF1Section? f1 = null;
+        IReadOnlyList<RarestLabelGroup>? keptByRarestLabel = null;
         if (annotated.Length > 0)
         {
             var targets = annotated.Select(s => images[s.Index].Targets!).ToArray();
+            keptByRarestLabel = FullSpectrumMetrics.KeptByRarestLabel(labels, targets, annotatedAt.Select(i => idEnergies[i]).ToArray(), threshold);
             var (mean, aps) = RankingMetrics.MeanAveragePrecision(annotated.Select(s => s.Logits).ToArray(), targets);
             map = NullIfNaN(mean);
             perLabel = labels.Select((l, k) => new LabelAp(l, NullIfNaN(aps[k]), targets.Count(t => t[k]))).ToArray();
@@ -144,6 +160,70 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
             TprAtThreshold = threshold is { } t ? EnergyCalibration.FractionAtOrAbove(idEnergies, t) : null,
             Unreadable = UnreadableSection.From(scored.Unreadable),
             LabelF1 = f1,
+            KeptByRarestLabel = keptByRarestLabel,
+        };
+    }
+
+    /// <summary>A shifted-ID set's VOC folder and split, checked before any scoring: it lists images, and one of them decodes.</summary>
+    private sealed record ShiftedSet(ShiftedIdSetSpec Spec, VocDataset Voc, string Split, IReadOnlyList<IdImage> Images);
+
+    private static ShiftedSet LoadShiftedSet(ShiftedIdSetSpec spec, string split, IReadOnlyList<string> labels)
+    {
+        string Where() => $"Shifted-ID set '{spec.Name}' ({spec.Folder})";
+        IReadOnlyList<IdImage> images;
+        VocDataset voc;
+        try
+        {
+            voc = VocDataset.Open(spec.Folder);
+            images = IdImages.Load(voc, split, labels);
+        }
+        catch (DatasetException e) { throw new DatasetException($"{Where()}: {e.Message}", e); }
+        if (!AnyDecodable(images.Select(i => i.Path)))
+            throw new DatasetException($"{Where()}: none of the {images.Count} images of split '{split}' can be decoded.");
+        return new ShiftedSet(spec, voc, split, images);
+    }
+
+    /// <summary>Decodes the files in turn until one is an accepted image: usually the first.</summary>
+    private static bool AnyDecodable(IEnumerable<string> paths)
+    {
+        var decoder = new ImageDecoder();
+        foreach (var path in paths)
+        {
+            try
+            {
+                using var image = decoder.Decode(path);
+                return true;
+            }
+            catch (Exception e) when (e is ImageDecodeException or UnauthorizedAccessException) { }
+        }
+        return false;
+    }
+
+    private async Task<ShiftedIdSection> EvaluateShiftedAsync(ShiftedSet set, DatasetScorer scorer, string verdictScore, string? served,
+        double[] idScores, double? threshold, List<string> notes, CancellationToken cancellationToken)
+    {
+        var name = set.Spec.Name;
+        var scored = await ScoreAsync(scorer, $"shifted ID {name}", set.Images.Select(i => i.Path).ToArray(), cancellationToken);
+        if (scored.Images.Count == 0)
+            throw new DatasetException($"Shifted-ID set '{name}': no image of split '{set.Split}' could be read ({scored.Unreadable.Count} unreadable).");
+        if (scored.Unreadable.Count > 0)
+            notes.Add($"Shifted-ID set '{name}': {scored.Unreadable.Count} of {scored.Total} images could not be read and were left out.");
+        var scores = Table(name, scored, [verdictScore], null, null, served)[verdictScore];
+        var annotated = scored.Images.Where(s => set.Images[s.Index].Targets is not null).ToArray();
+        var metrics = FullSpectrumMetrics.Shifted(idScores, scores, threshold,
+            annotated.Select(s => s.Logits).ToArray(), annotated.Select(s => set.Images[s.Index].Targets!).ToArray());
+        return new ShiftedIdSection
+        {
+            Name = name,
+            Dataset = set.Voc.Root,
+            Split = set.Split,
+            Score = verdictScore,
+            Images = scored.Images.Count,
+            AnnotatedImages = annotated.Length,
+            KeptAtThreshold = metrics.KeptAtThreshold,
+            AurocVsId = metrics.AurocVsId,
+            MAP = metrics.MAP,
+            Unreadable = UnreadableSection.From(scored.Unreadable),
         };
     }
 

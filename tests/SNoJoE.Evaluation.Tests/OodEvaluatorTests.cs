@@ -115,6 +115,63 @@ public sealed class OodEvaluatorTests : IDisposable
     }
 
     [Fact]
+    public async Task The_ID_split_given_as_a_shifted_set_is_kept_like_ID_and_cannot_be_told_from_it()
+    {
+        using (var uncalibrated = Model(withFeatures: false, "shifted"))
+            await Calibrator.RunAsync(new DatasetScorer(uncalibrated, new DatasetScorerOptions { BatchSize = 4 }), _voc, "test", 0.95); // same batches: same bits
+        using var model = OnnxModel.Load(Path.Combine(_temp.Sub("shifted"), "tiny.onnx"), new InferenceOptions { Provider = ProviderPreference.Cpu });
+        var result = await new OodEvaluator(model, new DatasetScorerOptions { BatchSize = 4 }).RunAsync(new EvaluationRequest
+        {
+            Id = _voc, IdSplit = "test", OodSets = [new OodSetSpec("noise", _noise, OodSetSpec.Far)],
+            ShiftedIdSets = [new ShiftedIdSetSpec("same", _voc.Root)],
+        });
+        var report = result.Report;
+
+        var shifted = Assert.Single(report.ShiftedId);
+        Assert.Equal(("same", "test", OodScores.JointEnergyName, 23, 23), (shifted.Name, shifted.Split, shifted.Score, shifted.Images, shifted.AnnotatedImages));
+        // Calibrated on these 23 images at TPR 0.95: the 22 (= ceil(0.95 x 23)) highest scores are kept.
+        Assert.Equal(22d / 23, shifted.KeptAtThreshold!.Value, 1e-12);
+        Assert.Equal(0.5, shifted.AurocVsId, 1e-12); // each image ties with itself
+        Assert.Equal(report.Id.MAP, shifted.MAP);
+        Assert.Equal(OodSetSpec.Far, report.Ood[0].Kind);
+
+        // Test images are img0041..img0063, labels by mask (n % 7) + 1 over (cat, dog, car): three cycles of masks
+        // 7,1,2,3,4,5,6 and then 7, 1. Positives: cat 14, dog 13, car 13. Rarest: dog for the 13 images with a dog
+        // (dog before car on the tie), car for the 6 with a car and no dog, cat for the 4 cat-only images.
+        var groups = report.Id.KeptByRarestLabel!;
+        Assert.Equal([("dog", 13, 13), ("car", 13, 6), ("cat", 14, 4)], groups.Select(g => (g.Label!, g.LabelPositives, g.Images)));
+        Assert.Equal(22, groups.Sum(g => g.Images * g.KeptAtThreshold!.Value), 9);
+    }
+
+    [Fact]
+    public async Task A_shifted_set_that_is_no_VOC_folder_or_has_no_decodable_image_is_an_error_naming_it()
+    {
+        var junkVoc = TinyVoc.Write(_temp.Sub("junk-voc"), Labels, new Dictionary<string, int> { ["test"] = 3 });
+        foreach (var png in Directory.GetFiles(Path.Combine(junkVoc, "JPEGImages"))) File.WriteAllText(png, "not an image");
+        using var model = Model(withFeatures: false, "bad-shifted");
+        var evaluator = new OodEvaluator(model, new DatasetScorerOptions());
+
+        var undecodable = await Assert.ThrowsAsync<DatasetException>(() => evaluator.RunAsync(new EvaluationRequest
+        {
+            Id = _voc, OodSets = [new OodSetSpec("noise", _noise)], ShiftedIdSets = [new ShiftedIdSetSpec("junk", junkVoc)],
+        }));
+        Assert.Equal($"Shifted-ID set 'junk' ({junkVoc}): none of the 3 images of split 'test' can be decoded.", undecodable.Message);
+
+        var notVoc = await Assert.ThrowsAsync<DatasetException>(() => evaluator.RunAsync(new EvaluationRequest
+        {
+            Id = _voc, OodSets = [new OodSetSpec("noise", _noise)], ShiftedIdSets = [new ShiftedIdSetSpec("plain", _noise)],
+        }));
+        Assert.StartsWith($"Shifted-ID set 'plain' ({_noise}): ", notVoc.Message);
+        Assert.Contains("not a VOC folder", notVoc.Message);
+
+        var noSplit = await Assert.ThrowsAsync<DatasetException>(() => evaluator.RunAsync(new EvaluationRequest
+        {
+            Id = _voc, OodSets = [new OodSetSpec("noise", _noise)], ShiftedIdSets = [new ShiftedIdSetSpec("junk", junkVoc)], ShiftedIdSplit = "val",
+        }));
+        Assert.Contains("Split 'val' not found", noSplit.Message);
+    }
+
+    [Fact]
     public async Task Calibration_writes_threshold_and_quantiles_and_is_bit_for_bit_repeatable()
     {
         using (var model = Model(withFeatures: false, "calibrated"))

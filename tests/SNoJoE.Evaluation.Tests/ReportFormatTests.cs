@@ -99,6 +99,108 @@ public sealed class ReportFormatTests
         Assert.Equal(new OodMetricSet(0.10874, 0.96784, 0.97871), back.Ood[0].Scores["joint_energy"]);
     }
 
+    /// <summary>A calibrated report with a near and a far OOD set (listed far first), a shifted-ID set and the rarest-label groups.</summary>
+    private static EvaluationReport FullSpectrum()
+    {
+        var r = Sample(2.5);
+        var far = r.Ood[0] with { Kind = "far" };
+        var near = far with
+        {
+            Name = "objects", Kind = "near", Folder = "/objects", Images = 7, FprAtThreshold = 0.3,
+            Scores = new Dictionary<string, OodMetricSet> { ["joint_energy"] = new(0.35123, 0.91006, 0.9), ["msp"] = new(0.5, 0.8, 0.7) },
+            Unreadable = new UnreadableSection(0, []),
+        };
+        return r with
+        {
+            Id = r.Id with { KeptByRarestLabel = [new RarestLabelGroup("dog", 2, 3, 2d / 3), new RarestLabelGroup("cat", 4, 5, 1.0), new RarestLabelGroup(null, 0, 1, 0.0)] },
+            Ood = [far, near],
+            ShiftedId =
+            [
+                new ShiftedIdSection
+                {
+                    Name = "openmoji", Dataset = "/shifted-id/openmoji", Split = "test", Score = "joint_energy", Images = 9, AnnotatedImages = 9,
+                    KeptAtThreshold = 0.61111, AurocVsId = 0.70004, MAP = 0.8, Unreadable = new UnreadableSection(1, [new UnreadableFile("/s/bad.jpg", "truncated")]),
+                },
+            ],
+        };
+    }
+
+    [Fact]
+    public void Report_md_opens_with_the_full_spectrum_table_near_before_far_then_shifted_sets()
+    {
+        var md = MarkdownReport.Render(FullSpectrum());
+        Assert.Contains("## Full spectrum (the verdict's score: JointEnergy)\n", md);
+        string[] rows =
+        [
+            "| Set | Kind | Images | Kept (%) | FPR95 | AUROC vs ID | mAP |",
+            "| ID `test` | ID: keep | 10 | 95.00 | — | — | 87.65 |",
+            "| objects | near OOD: reject | 7 | 30.00 | 35.12 | 91.01 | — |",
+            "| dtd | far OOD: reject | 5 | 10.87 | 10.87 | 96.78 | — |",
+            "| openmoji | shifted ID: keep | 9 | 61.11 | — | 70.00 | 80.00 |",
+        ];
+        int previous = -1;
+        foreach (var row in rows)
+        {
+            int at = md.IndexOf(row + "\n", StringComparison.Ordinal);
+            Assert.True(at > previous, $"'{row}' missing or out of order");
+            previous = at;
+        }
+        Assert.True(md.IndexOf("## Full spectrum", StringComparison.Ordinal) < md.IndexOf("## OOD:", StringComparison.Ordinal));
+        Assert.Contains("| openmoji (shifted ID) | 9 | 61.11 |", md);
+        Assert.Contains("`/s/bad.jpg`: truncated", md);
+
+        Assert.Contains("## ID images kept, by rarest label", md);
+        Assert.Contains("| dog | 2 | 3 | 66.67 |\n| cat | 4 | 5 | 100.00 |\n| (no label) | 0 | 1 | 0.00 |", md);
+    }
+
+    [Fact]
+    public void A_baked_models_full_spectrum_table_uses_its_served_score()
+    {
+        var r = FullSpectrum();
+        var served = ScoreNames.Served("react-hidden:p90");
+        var far = r.Ood[0] with { Scores = new Dictionary<string, OodMetricSet>(r.Ood[0].Scores) { [served] = new(0.02, 0.99, 0.99) } };
+        var md = MarkdownReport.Render(r with { Model = r.Model with { ServedScore = "react-hidden:p90" }, Ood = [far] });
+        Assert.Contains("## Full spectrum (the verdict's score: served `react-hidden:p90`)\n", md);
+        Assert.Contains("| dtd | far OOD: reject | 5 | 10.87 | 2.00 | 99.00 | — |", md);
+    }
+
+    [Fact]
+    public void Without_a_threshold_the_kept_shares_are_not_available()
+    {
+        var r = FullSpectrum();
+        var md = MarkdownReport.Render(r with { Model = r.Model with { EnergyThreshold = null }, Id = r.Id with { TprAtThreshold = null } });
+        Assert.Contains("| ID `test` | ID: keep | 10 | n/a |", md);
+        Assert.Contains("the kept shares are n/a (run `calibrate`)", md);
+    }
+
+    [Fact]
+    public void The_full_spectrum_fields_round_trip_and_a_report_written_before_them_still_reads()
+    {
+        var json = ReportJson.Serialize(FullSpectrum());
+        foreach (var field in new[] { "\"shiftedId\"", "\"keptAtThreshold\": 0.61111", "\"aurocVsId\": 0.70004", "\"kind\": \"near\"", "\"keptByRarestLabel\"", "\"labelPositives\": 2" })
+            Assert.Contains(field, json);
+        var back = ReportJson.Deserialize(json);
+        Assert.Equal(FullSpectrum().ShiftedId[0].AurocVsId, back.ShiftedId[0].AurocVsId);
+        Assert.Equal(FullSpectrum().Id.KeptByRarestLabel, back.Id.KeptByRarestLabel);
+        Assert.Equal(["far", "near"], back.Ood.Select(o => o.Kind));
+
+        // A report committed before these fields existed (schema 1 as first written).
+        var old = ReportJson.Deserialize(File.ReadAllText(Path.Combine(RepositoryRoot(), "models", "reports", "served", "report.json")));
+        Assert.Empty(old.ShiftedId);
+        Assert.Null(old.Id.KeptByRarestLabel);
+        Assert.All(old.Ood, o => Assert.Null(o.Kind));
+        var md = MarkdownReport.Render(old);
+        Assert.Contains("| ood-objects | OOD: reject |", md);
+        Assert.DoesNotContain("rarest label", md);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "SNoJoE.Service.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("The repository root (SNoJoE.Service.sln) was not found above the test output.");
+    }
+
     [Fact]
     public void Csv_rows_round_trip_doubles_and_quote_awkward_paths()
     {

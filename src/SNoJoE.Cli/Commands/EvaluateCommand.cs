@@ -7,8 +7,8 @@ using SNoJoE.Evaluation.Reports;
 namespace SNoJoE.Cli.Commands;
 
 /// <summary>
-/// <c>evaluate --model MODEL.onnx --id VOC_DIR [--id-split test] --ood NAME=FOLDER ... --out DIR</c>:
-/// the papers' OOD protocol, written as report.json, report.md and two plots.
+/// <c>evaluate --model MODEL.onnx --id VOC_DIR [--id-split test] --ood [near:|far:]NAME=FOLDER ... [--shifted-id NAME=VOC_DIR ...] --out DIR</c>:
+/// the papers' OOD protocol and the full-spectrum view (shifted-ID sets to be kept), written as report.json, report.md and two plots.
 /// </summary>
 public static class EvaluateCommand
 {
@@ -19,11 +19,20 @@ public static class EvaluateCommand
         var idSplit = new Option<string>("--id-split") { Description = "The ID split to evaluate.", DefaultValueFactory = _ => "test" };
         var ood = new Option<string[]>("--ood")
         {
-            Description = "An OOD set: NAME=FOLDER (every image under FOLDER, recursively). Repeat for several sets.",
+            Description = "An OOD set: [near:|far:]NAME=FOLDER (every image under FOLDER, recursively); near/far places it in the full-spectrum "
+                + "table (untagged, ood-objects is near and ood-textures far). Repeat for several sets.",
             Required = true,
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = false,
         };
+        var shifted = new Option<string[]>(ShiftedIdSetSpec.Option)
+        {
+            Description = "A shifted in-distribution set: NAME=VOC_DIR (the model's classes under another style or camera; its --shifted-id-split is "
+                + "evaluated only, never fitted on): share kept, AUROC against ID and mAP on the verdict's score. Repeat for several sets.",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var shiftedSplit = new Option<string>("--shifted-id-split") { Description = "The split of every --shifted-id folder to evaluate.", DefaultValueFactory = _ => "test" };
         var output = new Option<string>("--out") { Description = "Report folder (created).", Required = true };
         var dumpScores = new Option<bool>("--dump-scores") { Description = "Also write scores.csv: every image's scores (path, set, score...)." };
         var fitSplit = new Option<string>("--fit-split") { Description = "ID split the Mahalanobis class Gaussians, ReAct/DICE statistics and the KNN bank are fitted on.", DefaultValueFactory = _ => "train" };
@@ -35,15 +44,26 @@ public static class EvaluateCommand
 
         var command = new Command("evaluate", "Measure OOD detection (FPR95 / AUROC / AUPR per score and OOD set), ID mAP and the verdicts at the calibrated threshold.")
         {
-            model, id, idSplit, ood, output, dumpScores, fitSplit, tuneSplit, bootstrap, noDetectors, batchSize, provider,
+            model, id, idSplit, ood, shifted, shiftedSplit, output, dumpScores, fitSplit, tuneSplit, bootstrap, noDetectors, batchSize, provider,
         };
         command.SetGuardedAction(async (parse, cancellationToken) =>
         {
             IReadOnlyList<OodSetSpec> sets;
-            try { sets = OodSetSpec.ParseAll(parse.GetValue(ood) ?? []); }
+            IReadOnlyList<ShiftedIdSetSpec> shiftedSets;
+            try
+            {
+                sets = OodSetSpec.ParseAll(parse.GetValue(ood) ?? []);
+                shiftedSets = ShiftedIdSetSpec.ParseAll(parse.GetValue(shifted) ?? [], sets);
+            }
             catch (FormatException e) { throw new CliException(e.Message); }
             foreach (var set in sets)
                 if (!Directory.Exists(set.Folder)) throw new CliException($"--ood {set.Name}: folder '{set.Folder}' does not exist.");
+            foreach (var set in shiftedSets)
+            {
+                if (!Directory.Exists(set.Folder)) throw new CliException($"{ShiftedIdSetSpec.Option} {set.Name}: folder '{set.Folder}' does not exist.");
+                try { VocDataset.Open(set.Folder).SplitIds(parse.GetValue(shiftedSplit)!); } // not a VOC folder, or no such split: before the model is loaded
+                catch (DatasetException e) { throw new CliException($"{ShiftedIdSetSpec.Option} {set.Name}: {e.Message}"); }
+            }
             if (parse.GetValue(bootstrap) is var resamples && (resamples < 0 || resamples > 100_000))
                 throw new CliException($"--bootstrap must be between 0 and 100000 (got {resamples}).");
             var voc = VocDataset.Open(parse.GetValue(id)!);
@@ -56,6 +76,8 @@ public static class EvaluateCommand
                 Id = voc,
                 IdSplit = parse.GetValue(idSplit)!,
                 OodSets = sets,
+                ShiftedIdSets = shiftedSets,
+                ShiftedIdSplit = parse.GetValue(shiftedSplit)!,
                 FitSplit = parse.GetValue(fitSplit)!,
                 TuneSplit = parse.GetValue(tuneSplit)!,
                 Detectors = !parse.GetValue(noDetectors),
@@ -83,6 +105,10 @@ public static class EvaluateCommand
                 + (served is null ? "" : string.Create(inv, $", served {report.Model.ServedScore} FPR95 {MarkdownReport.Pct(served.Fpr95)} AUROC {MarkdownReport.Pct(served.Auroc)} AUPR {MarkdownReport.Pct(served.Aupr)}"))
                 + $", FPR at threshold {MarkdownReport.Pct(set.FprAtThreshold)}");
         }
+        foreach (var set in report.ShiftedId)
+            Console.Out.WriteLine(string.Create(inv,
+                $"shifted ID {set.Name}: {set.Images} images ({set.Unreadable.Count} unreadable), {set.Score}: kept at threshold {MarkdownReport.Pct(set.KeptAtThreshold)}, "
+                + $"AUROC vs ID {MarkdownReport.Pct(set.AurocVsId)} (lower: more like ID), mAP {MarkdownReport.Pct(set.MAP)}"));
         foreach (var note in report.Notes) Console.Out.WriteLine($"note: {note}");
     }
 }

@@ -24,6 +24,7 @@ public static class MarkdownReport
         md.AppendLine($"- ID: `{report.Id.Dataset}`, split `{report.Id.Split}`, {report.Id.Images} images ({report.Id.AnnotatedImages} annotated)");
         md.AppendLine($"- Protocol: ID is the positive class; FPR95 = FPR at the ROC point whose TPR is nearest {Number(report.Protocol.RecallLevel, "0.##")}; AUPR = AUPR-In. Numbers x100.");
         md.AppendLine($"- Generated {report.Generated.ToString("u", CultureInfo.InvariantCulture)}").AppendLine();
+        FullSpectrumTable.Render(md, report);
 
         foreach (var set in report.Ood)
         {
@@ -56,8 +57,10 @@ public static class MarkdownReport
             md.AppendLine("|---|---:|---:|");
             md.AppendLine($"| ID `{report.Id.Split}` (TPR) | {report.Id.Images} | {Pct(report.Id.TprAtThreshold)} |");
             foreach (var set in report.Ood) md.AppendLine($"| {set.Name} (FPR) | {set.Images} | {Pct(set.FprAtThreshold)} |");
+            foreach (var set in report.ShiftedId) md.AppendLine($"| {set.Name} (shifted ID) | {set.Images} | {Pct(set.KeptAtThreshold)} |");
             md.AppendLine();
         }
+        FullSpectrumTable.RenderRarestLabels(md, report);
 
         md.AppendLine("## ID classification").AppendLine();
         md.AppendLine($"mAP over {report.Id.AnnotatedImages} annotated images: **{Pct(report.Id.MAP)}**").AppendLine();
@@ -91,7 +94,7 @@ public static class MarkdownReport
         }
 
         var unreadable = new[] { ($"ID `{report.Id.Split}`", report.Id.Unreadable) }
-            .Concat(report.Ood.Select(o => (o.Name, o.Unreadable))).Where(u => u.Item2.Count > 0).ToArray();
+            .Concat(report.Ood.Select(o => (o.Name, o.Unreadable))).Concat(report.ShiftedId.Select(s => (s.Name, s.Unreadable))).Where(u => u.Item2.Count > 0).ToArray();
         if (unreadable.Length > 0)
         {
             md.AppendLine("## Unreadable files").AppendLine();

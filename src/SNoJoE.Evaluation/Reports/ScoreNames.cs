@@ -19,6 +19,9 @@ public static class ScoreNames
 
     public static string Served(string name) => ServedPrefix + name;
 
+    /// <summary>The key of the verdict's score in a report: the served score of a model made by bake, else joint_energy.</summary>
+    public static string Verdict(ModelSection model) => model.ServedScore is { } name ? Served(name) : OodScores.JointEnergyName;
+
     public static bool IsServed(string score) => score.StartsWith(ServedPrefix, StringComparison.Ordinal);
 
     public static string Display(string score) => score switch

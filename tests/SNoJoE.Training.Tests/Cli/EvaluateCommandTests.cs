@@ -141,6 +141,62 @@ public sealed class EvaluateCommandTests(EvaluationFixture fixture)
     }
 
     [Fact]
+    public async Task A_shifted_id_set_is_measured_and_opens_the_report_in_the_full_spectrum_table()
+    {
+        // The ID split itself as the "shifted" set: kept like ID, indistinguishable from it, the same mAP.
+        var output = fixture.NewFolder("report-shifted");
+        var run = await CliRunner.RunAsync("evaluate", "--model", fixture.ModelPath, "--id", fixture.VocRoot, "--id-split", "test",
+            "--ood", $"far:noise={fixture.NoiseFolder}", "--shifted-id", $"self={fixture.VocRoot}", "--out", output,
+            "--no-detectors", "--bootstrap", "0", "--batch-size", "8", "--provider", "cpu");
+        Assert.True(run.ExitCode == 0, run.Error + run.Output);
+
+        var report = ReportJson.Deserialize(File.ReadAllText(Path.Combine(output, ReportWriter.JsonFile)));
+        Assert.Equal("far", Assert.Single(report.Ood).Kind);
+        var shifted = Assert.Single(report.ShiftedId);
+        Assert.Equal(("self", "test", OodScores.JointEnergyName, EvaluationFixture.PerSplit), (shifted.Name, shifted.Split, shifted.Score, shifted.Images));
+        Assert.Null(shifted.KeptAtThreshold); // not calibrated
+        // Each image against itself is a tie (1/2 of one pair in n x n) up to float noise between runs: within 1/(2n) of 1/2.
+        double n = EvaluationFixture.PerSplit;
+        Assert.InRange(shifted.AurocVsId, 0.5 - 1 / (2 * n), 0.5 + 1 / (2 * n));
+        Assert.Equal(report.Id.MAP!.Value, shifted.MAP!.Value, 1e-6);
+        Assert.Equal(EvaluationFixture.PerSplit, report.Id.KeptByRarestLabel!.Sum(g => g.Images));
+
+        var markdown = File.ReadAllText(Path.Combine(output, ReportWriter.MarkdownFile));
+        Assert.True(markdown.IndexOf("## Full spectrum", StringComparison.Ordinal) < markdown.IndexOf("## OOD: noise", StringComparison.Ordinal));
+        Assert.Contains($"| self | shifted ID: keep | {EvaluationFixture.PerSplit} | n/a | — |", markdown);
+        Assert.Contains("| noise | far OOD: reject | 24 |", markdown);
+        Assert.Contains($"shifted ID self: {EvaluationFixture.PerSplit} images (0 unreadable)", run.Output);
+    }
+
+    [Theory]
+    [InlineData("self", "NAME=FOLDER")]
+    [InlineData("id={voc}", "reserved")]
+    [InlineData("bad name={voc}", "must be")]
+    [InlineData("missing=/nonexistent/folder", "--shifted-id missing: folder '/nonexistent/folder' does not exist")]
+    [InlineData("plain={noise}", "--shifted-id plain: .*not a VOC folder")]
+    [InlineData("noise={voc}", "also an --ood set")]
+    public async Task Bad_shifted_id_arguments_give_one_line_errors(string shifted, string expected)
+    {
+        var run = await CliRunner.RunAsync("evaluate", "--model", fixture.ModelPath, "--id", fixture.VocRoot, "--ood", $"noise={fixture.NoiseFolder}",
+            "--shifted-id", shifted.Replace("{voc}", fixture.VocRoot).Replace("{noise}", fixture.NoiseFolder), "--out", fixture.NewFolder("never"));
+        AssertOneLineError(run, expected);
+    }
+
+    [Fact]
+    public async Task Duplicate_missing_split_or_undecodable_shifted_id_sets_give_one_line_errors()
+    {
+        string[] Args(params string[] shifted) =>
+            ["evaluate", "--model", fixture.ModelPath, "--id", fixture.VocRoot, "--ood", $"noise={fixture.NoiseFolder}", .. shifted, "--out", fixture.NewFolder("never"), "--provider", "cpu"];
+        AssertOneLineError(await CliRunner.RunAsync(Args("--shifted-id", $"a={fixture.VocRoot}", "--shifted-id", $"A={fixture.VocRoot}")), "more than once");
+        AssertOneLineError(await CliRunner.RunAsync(Args("--shifted-id", $"a={fixture.VocRoot}", "--shifted-id-split", "nosuch")), "--shifted-id a: .*nosuch");
+
+        var labels = Core.Datasets.VocDataset.Open(fixture.VocRoot).DiscoverLabels();
+        var junk = TinyVoc.Write(fixture.NewFolder("junk-voc"), labels.Take(3).ToArray(), new Dictionary<string, int> { ["test"] = 2 });
+        foreach (var image in Directory.GetFiles(Path.Combine(junk, "JPEGImages"))) File.WriteAllText(image, "not an image");
+        AssertOneLineError(await CliRunner.RunAsync(Args("--shifted-id", $"junk={junk}")), "Shifted-ID set 'junk' .*none of the 2 images of split 'test' can be decoded");
+    }
+
+    [Fact]
     public async Task Missing_model_manifest_dataset_or_split_give_one_line_errors()
     {
         var orphan = Path.Combine(fixture.NewFolder("orphan"), "orphan.onnx");
