@@ -1,3 +1,4 @@
+using SNoJoE.Core.Manifest;
 using SNoJoE.Core.Datasets;
 using SNoJoE.Core.Imaging;
 using SNoJoE.Evaluation.Metrics;
@@ -119,7 +120,7 @@ public sealed class OodEvaluator(OnnxModel model, DatasetScorerOptions scorerOpt
             Generated = _clock.GetUtcNow(),
             Model = new ModelSection(
                 Path.GetFullPath(model.ModelPath), model.Manifest.Name, model.Sha256, model.Provider, labels, threshold,
-                model.Manifest.Calibration?.Split, model.Manifest.Calibration?.Tpr, model.Manifest.SpectralNorm.Mode, model.Manifest.Score.IsBaked ? model.Manifest.Score.Name : null),
+                model.Manifest.Calibration?.Split, model.Manifest.Calibration?.Tpr, SpectralNormModes.Name(model.Manifest.SpectralNorm.Mode), model.Manifest.Score.IsBaked ? model.Manifest.Score.Name : null),
             Protocol = new ProtocolSection("id", request.RecallLevel, scoreNames),
             Id = IdSection(request, idImages, idScored, labels, threshold, idEnergies, model.Manifest.LabelThresholds),
             Ood = oodSections,

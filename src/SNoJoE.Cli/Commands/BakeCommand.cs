@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SNoJoE.Core.Datasets;
+using SNoJoE.Cli.Progress;
 using SNoJoE.Evaluation;
 using SNoJoE.Evaluation.Detectors;
 using SNoJoE.Evaluation.Reports;
@@ -71,7 +72,7 @@ public static class BakeCommand
             BakeResult result;
             try
             {
-                result = await ServedScoreBaker.RunAsync(new BakeRequest
+                result = await ScoringProgressDisplay.RunAsync(progress => ServedScoreBaker.RunAsync(new BakeRequest
                 {
                     ModelPath = modelPath,
                     OutputPath = parse.GetValue(output)!,
@@ -84,9 +85,9 @@ public static class BakeCommand
                     SelectSplit = parse.GetValue(selectSplit)!,
                     ParityImages = parity,
                     BootstrapResamples = resamples,
-                    ScorerOptions = new DatasetScorerOptions { BatchSize = ScoringCommandOptions.CheckedBatchSize(parse.GetValue(batchSize)) },
+                    ScorerOptions = new DatasetScorerOptions { BatchSize = ScoringCommandOptions.CheckedBatchSize(parse.GetValue(batchSize)), Progress = progress },
                     Provider = parse.GetValue(provider)!,
-                }, message => Console.Error.WriteLine($"note: {message}"), cancellationToken);
+                }, message => Console.Error.WriteLine($"note: {message}"), cancellationToken));
             }
             catch (BakeException e) { throw new CliException(e.Message); }
 

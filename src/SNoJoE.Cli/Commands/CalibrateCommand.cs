@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SNoJoE.Core.Datasets;
+using SNoJoE.Cli.Progress;
 using SNoJoE.Evaluation;
 
 namespace SNoJoE.Cli.Commands;
@@ -38,9 +39,12 @@ public static class CalibrateCommand
             var voc = VocDataset.Open(parse.GetValue(data)!);
             voc.SplitIds(parse.GetValue(split)!); // a missing split fails before the model is loaded
             using var onnx = ScoringCommandOptions.LoadModel(parse.GetValue(model)!, parse.GetValue(provider)!);
-            var scorer = new DatasetScorer(onnx, new DatasetScorerOptions { BatchSize = ScoringCommandOptions.CheckedBatchSize(parse.GetValue(batchSize)) });
             var mode = parse.GetValue(labelThresholds) switch { "none" => LabelThresholdMode.None, "f1" => LabelThresholdMode.F1, _ => LabelThresholdMode.Keep };
-            var result = await Calibrator.RunAsync(scorer, voc, parse.GetValue(split)!, wanted, cancellationToken: cancellationToken, labelThresholds: mode);
+            var result = await ScoringProgressDisplay.RunAsync(progress =>
+            {
+                var scorer = new DatasetScorer(onnx, new DatasetScorerOptions { BatchSize = ScoringCommandOptions.CheckedBatchSize(parse.GetValue(batchSize)), Progress = progress });
+                return Calibrator.RunAsync(scorer, voc, parse.GetValue(split)!, wanted, cancellationToken: cancellationToken, labelThresholds: mode);
+            });
 
             var c = result.Manifest.Calibration!;
             foreach (var u in result.Unreadable) Console.Error.WriteLine($"warning: unreadable, left out: {u.Path}: {u.Reason}");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SNoJoE.Core.Datasets;
+using SNoJoE.Cli.Progress;
 using SNoJoE.Evaluation;
 using SNoJoE.Evaluation.Reports;
 
@@ -71,7 +72,7 @@ public static class EvaluateCommand
             var options = new DatasetScorerOptions { BatchSize = ScoringCommandOptions.CheckedBatchSize(parse.GetValue(batchSize)) };
             using var onnx = ScoringCommandOptions.LoadModel(parse.GetValue(model)!, parse.GetValue(provider)!);
 
-            var result = await new OodEvaluator(onnx, options).RunAsync(new EvaluationRequest
+            var result = await ScoringProgressDisplay.RunAsync(progress => new OodEvaluator(onnx, options with { Progress = progress }).RunAsync(new EvaluationRequest
             {
                 Id = voc,
                 IdSplit = parse.GetValue(idSplit)!,
@@ -82,7 +83,7 @@ public static class EvaluateCommand
                 TuneSplit = parse.GetValue(tuneSplit)!,
                 Detectors = !parse.GetValue(noDetectors),
                 BootstrapResamples = parse.GetValue(bootstrap),
-            }, cancellationToken);
+            }, cancellationToken));
             var written = ReportWriter.Write(result, parse.GetValue(output)!, parse.GetValue(dumpScores));
 
             PrintSummary(result.Report);

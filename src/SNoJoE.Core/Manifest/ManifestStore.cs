@@ -85,7 +85,7 @@ public static class ManifestStore
         }
         if (m.Score is null) problems.Add("score is missing");
         else problems.AddRange(ValidateScore(m.Score, m.Outputs));
-        if (m.SpectralNorm?.Mode is not ("none" or "conv" or "soft")) problems.Add($"spectralNorm.mode '{m.SpectralNorm?.Mode}' must be none, conv or soft");
+        if (m.SpectralNorm is null || !Enum.IsDefined(m.SpectralNorm.Mode)) problems.Add("spectralNorm.mode must be none, conv or soft");
         if (m.Quantization is { } q)
         {
             if (!QuantizationInfo.Methods.Contains(q.Method)) problems.Add($"quantization.method '{q.Method}' must be {string.Join(" or ", QuantizationInfo.Methods)}");

@@ -49,8 +49,7 @@ public sealed record OutputNames
 
 public sealed record SpectralNormInfo
 {
-    /// <summary>none | conv | soft</summary>
-    public string Mode { get; init; } = "none";
+    public SpectralNormMode Mode { get; init; } = SpectralNormMode.None;
     /// <summary>The bound c of soft spectral normalization; null for other modes.</summary>
     public double? Coefficient { get; init; }
 }

@@ -1,3 +1,4 @@
+using SNoJoE.Core.Manifest;
 using SNoJoE.Core.Randomness;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -46,7 +46,7 @@ public static class NetworkFactory
         },
         SpectralNorm = new SpectralNormInfo
         {
-            Mode = SpectralNormOptions.Name(sn.Mode),
+            Mode = sn.Mode,
             Coefficient = sn.Mode == SpectralNormMode.Soft ? sn.Coefficient : null,
         },
         Training = training ?? new TrainingSummary { Backbone = Path.GetFileName(backbonePath) },

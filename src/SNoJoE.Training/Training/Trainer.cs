@@ -1,3 +1,4 @@
+using SNoJoE.Core.Manifest;
 using System.Diagnostics;
 using SNoJoE.Core.Datasets;
 using SNoJoE.Evaluation;
@@ -79,7 +80,7 @@ public sealed class Trainer(TrainingOptions options, Action<string> log, IProgre
         var preprocessor = new Preprocessor(NetworkFactory.InputFor(o.Preprocessing, o.ImageSize));
         var loader = new BatchLoader(new ImageDecoder(), preprocessor, labelsList.Count, o.BadSamples, log);
         log($"model: {network.Backbone.SourceName} backbone ({network.Backbone.Convolutions.Count()} convs, {network.FeatureCount} features), " +
-            $"head {network.HeadWidth}, spectral norm {SpectralNormOptions.Name(o.SpectralNorm)}, {o.ImageSize}x{o.ImageSize}, batch {o.BatchSize}, {torch.get_num_threads()} threads");
+            $"head {network.HeadWidth}, spectral norm {SpectralNormModes.Name(o.SpectralNorm)}, {o.ImageSize}x{o.ImageSize}, batch {o.BatchSize}, {torch.get_num_threads()} threads");
 
         for (int epoch = startEpoch; epoch <= o.Epochs; epoch++)
         {

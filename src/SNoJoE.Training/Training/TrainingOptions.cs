@@ -1,3 +1,4 @@
+using SNoJoE.Core.Manifest;
 using SNoJoE.Core.Datasets;
 using SNoJoE.Training.Modules;
 
@@ -55,7 +56,7 @@ public sealed record TrainingOptions
 
     public IReadOnlyDictionary<string, string> Recipe() => new SortedDictionary<string, string>(StringComparer.Ordinal)
     {
-        ["spectralNorm"] = SpectralNormOptions.Name(SpectralNorm),
+        ["spectralNorm"] = SpectralNormModes.Name(SpectralNorm),
         ["snCoefficient"] = SnCoefficient.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["snInitialIterations"] = SnInitialIterations.ToString(),
         ["epochs"] = Epochs.ToString(),

@@ -1,3 +1,4 @@
+using SNoJoE.Core.Manifest;
 using System.Net;
 using System.Security.Cryptography;
 using SNoJoE.Core.Scoring;
@@ -109,7 +110,7 @@ public sealed class BundledModelTests(BundledModelServiceFixture service) : ICla
         // the verdict's score: ReAct on the hidden layer, chosen by bake's rule on ID val vs auxiliary outliers (models/README.md)
         Assert.Equal("react-hidden:p95", model.Score.Name);
         Assert.Equal("react-hidden:p95", model.Calibration.Score);
-        Assert.Equal("conv", model.SpectralNorm.Mode);
+        Assert.Equal(SpectralNormMode.Conv, model.SpectralNorm.Mode);
 
         // the 20 VOC classes in their usual order
         Assert.Equal(

@@ -1,3 +1,4 @@
+using SNoJoE.Core.Manifest;
 using SNoJoE.Training.Modules;
 using SNoJoE.Training.Onnx;
 using SNoJoE.Training.Tests.Fixtures;
@@ -19,7 +20,7 @@ public sealed class TrainedRunsFixture : IDisposable
         DataDirectory = TestModels.WriteShapesVoc(Root, perSplit: 48, seed: 3, size: ImageSize);
         foreach (var mode in Enum.GetValues<SpectralNormMode>())
         {
-            var runDirectory = Path.Combine(Root, "run-" + SpectralNormOptions.Name(mode));
+            var runDirectory = Path.Combine(Root, "run-" + SpectralNormModes.Name(mode));
             var options = new TrainingOptions
             {
                 DataDirectory = DataDirectory,
@@ -35,7 +36,7 @@ public sealed class TrainedRunsFixture : IDisposable
                 Seed = 5,
             };
             var state = new Trainer(options, _ => { }).RunAsync(resume: false).GetAwaiter().GetResult();
-            var onnx = Path.Combine(Root, $"shapes-{SpectralNormOptions.Name(mode)}.onnx");
+            var onnx = Path.Combine(Root, $"shapes-{SpectralNormModes.Name(mode)}.onnx");
             RunExporter.Export(runDirectory, onnx);
             Runs[mode] = new TrainedRun(mode, runDirectory, onnx, state);
         }

@@ -1,3 +1,4 @@
+using SNoJoE.Core.Manifest;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using SNoJoE.Training.Modules;

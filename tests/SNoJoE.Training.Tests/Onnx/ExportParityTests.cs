@@ -1,3 +1,4 @@
+using SNoJoE.Core.Manifest;
 using SNoJoE.Core.Inference;
 using SNoJoE.Core.Scoring;
 using SNoJoE.Training.Modules;

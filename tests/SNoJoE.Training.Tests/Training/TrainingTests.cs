@@ -55,7 +55,7 @@ public sealed class TrainingTests(TrainedRunsFixture fixture)
     {
         var manifest = ManifestStore.LoadForModel(fixture.Runs[SpectralNormMode.Conv].OnnxPath);
         Assert.Equal(["circle", "square", "triangle"], manifest.Labels);
-        Assert.Equal("conv", manifest.SpectralNorm.Mode);
+        Assert.Equal(SpectralNormMode.Conv, manifest.SpectralNorm.Mode);
         Assert.Null(manifest.Score.Threshold);
         Assert.Equal("BGR", manifest.Input.ChannelOrder);
         Assert.Equal(TrainedRunsFixture.ImageSize, manifest.Input.Width);

@@ -1,5 +1,10 @@
-namespace SNoJoE.Training.Modules;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
+namespace SNoJoE.Core.Manifest;
+
+/// <summary>The spectral normalization a network was trained with; written in manifests as none, conv or soft.</summary>
+[JsonConverter(typeof(SpectralNormModeJsonConverter))]
 public enum SpectralNormMode
 {
     /// <summary>Plain fine-tuning: the JointEnergy baseline.</summary>
@@ -10,18 +15,8 @@ public enum SpectralNormMode
     Soft,
 }
 
-public sealed record SpectralNormOptions(SpectralNormMode Mode, double Coefficient = 3.0)
+public static class SpectralNormModes
 {
-    /// <summary>
-    /// Power iterations at initialisation on the reshaped weight, so that sigma starts converged (one per
-    /// training step after that). Cheap matrix-vector products; pretrained layers with close leading
-    /// singular values need a few hundred to reach 1e-3.
-    /// </summary>
-    public int InitialIterations { get; init; } = 300;
-
-    /// <summary>Initial power iterations of the operator norm on the real input shape (soft, k&gt;1): a convolution each.</summary>
-    public int InitialOperatorIterations { get; init; } = 50;
-
     public static SpectralNormMode Parse(string text) => text.Trim().ToLowerInvariant() switch
     {
         "none" => SpectralNormMode.None,
@@ -32,3 +27,6 @@ public sealed record SpectralNormOptions(SpectralNormMode Mode, double Coefficie
 
     public static string Name(SpectralNormMode mode) => mode.ToString().ToLowerInvariant();
 }
+
+/// <summary>none | conv | soft in JSON.</summary>
+public sealed class SpectralNormModeJsonConverter() : JsonStringEnumConverter<SpectralNormMode>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false);
