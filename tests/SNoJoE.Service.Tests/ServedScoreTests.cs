@@ -78,7 +78,7 @@ public sealed class ServedScoreTests(ServedScoreServiceFixture service) : IClass
         var details = model.Score;
         Assert.True(details.IsBaked);
         Assert.Equal((ServedScore.EnergyFamily, "served_score", "hidden"), (details.Family, details.Output, details.Layer));
-        Assert.Equal(90, details.Parameters["reactPercentile"]);
+        Assert.Equal(90, details.Parameters!["reactPercentile"]);
         Assert.Equal(ServedScoreModel.Shared.Bake.Score.ReactClip, (float)details.Parameters["reactClip"]);
         Assert.Equal(90, details.Parameters["diceSparsityPercent"]);
         var fit = Assert.IsType<ScoreFitInfo>(details.FittedOn);

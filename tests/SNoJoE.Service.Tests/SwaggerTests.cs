@@ -57,6 +57,7 @@ public sealed class SwaggerTests(DefaultServiceFixture service) : IClassFixture<
     }
 
     [BrowserFact]
+    [Trait("Category", "Chromium")]
     public async Task Swagger_UI_scores_an_uploaded_JPEG_in_a_real_browser()
     {
         await using var factory = new ServiceFactory();

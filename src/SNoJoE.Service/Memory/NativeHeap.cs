@@ -19,7 +19,7 @@ internal static class NativeHeap
         if (_unavailable) return;
         try
         {
-            MallocTrim(0);
+            _ = MallocTrim(0); // 1 when memory went back to the system, 0 when there was none to give: nothing to do either way
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
         {

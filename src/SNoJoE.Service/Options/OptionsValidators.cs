@@ -131,8 +131,3 @@ public sealed class ModelOptionsValidator(IHostEnvironment environment) : IValid
     }
 }
 
-/// <summary>Nothing to check beyond binding (a bool); present so that a bad value fails at start like every section.</summary>
-public sealed class AdminOptionsValidator : IValidateOptions<AdminOptions>
-{
-    public ValidateOptionsResult Validate(string? name, AdminOptions o) => ValidateOptionsResult.Success;
-}

@@ -16,7 +16,7 @@ public sealed class OrderedStageTests
         var results = new List<int>();
         await foreach (var value in OrderedStage.RunAsync(12, (index, _) =>
         {
-            if (index == 0 && !thirdDone.Wait(Patience)) throw new TimeoutException("item 3 never ran alongside item 0");
+            if (index == 0 && !thirdDone.Wait(Patience, CancellationToken.None)) throw new TimeoutException("item 3 never ran alongside item 0");
             if (index == 3) thirdDone.Set();
             finished.Enqueue(index);
             return index * 10;

@@ -11,6 +11,7 @@ namespace SNoJoE.Service.Tests.Gateway;
 /// The committed nginx gateway in front of two service replicas. Each test connects from its own
 /// loopback address, so nginx's per-client rate limit of one test never throttles another.
 /// </summary>
+[Trait("Category", "Nginx")]
 public sealed partial class GatewayTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
     private const long ServiceMaxBodyBytes = 20L * 1024 * 1024; // appsettings.json Limits:MaxBodyBytes
@@ -148,6 +149,7 @@ public sealed partial class GatewayTests(GatewayFixture fixture) : IClassFixture
     }
 
     [NginxBrowserFact]
+    [Trait("Category", "Chromium")]
     public async Task Swagger_UI_through_the_gateway_loads_and_calls_the_service_through_the_gateway()
     {
         var swagger = new Uri(fixture.Gateway.Address, "snojoe/swagger").ToString();

@@ -9,6 +9,7 @@ namespace SNoJoE.Service.Tests.Gateway;
 public sealed partial class GatewayTests
 {
     [NginxBrowserFact]
+    [Trait("Category", "Chromium")]
     public async Task The_page_through_the_gateway_scores_images_under_the_prefix()
     {
         // The API's answers through the gateway, from another client address than the browser's.

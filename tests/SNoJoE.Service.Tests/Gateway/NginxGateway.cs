@@ -126,7 +126,7 @@ public sealed partial class NginxGateway : IAsyncDisposable
         if (!_process.HasExited)
         {
             // SIGTERM: the master stops and reaps its workers; kill the tree only if that hangs.
-            Kill(_process.Id, 15);
+            _ = Kill(_process.Id, 15); // -1 only when it has exited already: the wait below covers both
             using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             try
             {

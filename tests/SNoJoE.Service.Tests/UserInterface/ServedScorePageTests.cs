@@ -4,6 +4,7 @@ using SNoJoE.Service.Tests.Fixtures;
 namespace SNoJoE.Service.Tests.UserInterface;
 
 /// <summary>The page on a model with a baked served score: the model panel and each card name the score the verdict is based on.</summary>
+[Trait("Category", "Chromium")]
 public sealed class ServedScorePageTests
 {
     [BrowserFact]

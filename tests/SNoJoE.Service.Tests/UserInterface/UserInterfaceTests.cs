@@ -115,6 +115,7 @@ public sealed partial class UserInterfaceHttpTests(DefaultServiceFixture service
 /// The page in Debian's Chromium, on the bundled model: a VOCSynth scene and a GIMP texture are
 /// scored through the page and the page says what the API says for the same files.
 /// </summary>
+[Trait("Category", "Chromium")]
 public sealed class UserInterfaceBrowserTests
 {
     [BrowserFact]

@@ -39,9 +39,9 @@ public sealed class BakeCommandTests(EvaluationFixture fixture)
             Assert.True(bake.ExitCode == 0, name + ": " + bake.Error + bake.Output);
             var served = ManifestStore.LoadForModel(baked).Score;
             Assert.Equal(ServedScoreSpec.Parse(name).ToString(), served.Name);
-            if (name == PostHocDetectors.React) Assert.Equal(detectorSection.ReactClipHidden!.Value, (float)served.Parameters["reactClip"]);
-            if (name == PostHocDetectors.ReactPooled) Assert.Equal(detectorSection.ReactClipPooled!.Value, (float)served.Parameters["reactClip"]);
-            if (name == PostHocDetectors.EnergyT) Assert.Equal(detectorSection.Temperature!.Value, (float)served.Parameters["temperature"]);
+            if (name == PostHocDetectors.React) Assert.Equal(detectorSection.ReactClipHidden!.Value, (float)served.Parameters!["reactClip"]);
+            if (name == PostHocDetectors.ReactPooled) Assert.Equal(detectorSection.ReactClipPooled!.Value, (float)served.Parameters!["reactClip"]);
+            if (name == PostHocDetectors.EnergyT) Assert.Equal(detectorSection.Temperature!.Value, (float)served.Parameters!["temperature"]);
 
             using var onnx = EvaluationModel.Load(baked, "cpu");
             var scored = await new DatasetScorer(onnx, new DatasetScorerOptions { BatchSize = 8 }).ScoreAllAsync(paths);

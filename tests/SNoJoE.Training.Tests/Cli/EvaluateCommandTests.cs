@@ -9,6 +9,7 @@ using SNoJoE.Evaluation.Reports;
 namespace SNoJoE.Training.Tests.Cli;
 
 [Collection(ConsoleCollection.Name)]
+[Trait("Category", "Training")]
 public sealed class EvaluateCommandTests(EvaluationFixture fixture)
 {
     private static readonly string[] AllScores =

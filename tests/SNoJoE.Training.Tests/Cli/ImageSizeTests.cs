@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 
 namespace SNoJoE.Training.Tests.Cli;
 
+[Trait("Category", "Training")]
 public sealed class ImageSizeTests : IDisposable
 {
     private readonly TempFolder _folder = new("size");

@@ -4,6 +4,7 @@ using SNoJoE.Training.Training;
 namespace SNoJoE.Training.Tests.Cli;
 
 /// <summary>Bad outlier-exposure options of the real <c>snojoe train</c>: one line, exit 1, no run written.</summary>
+[Trait("Category", "Training")]
 public sealed class OutlierOptionsTests : IDisposable
 {
     private readonly TempFolder _folder = new("oe-cli");

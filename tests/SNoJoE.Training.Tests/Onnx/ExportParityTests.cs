@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace SNoJoE.Training.Tests.Onnx;
 
 [Collection(TrainedRunsCollection.Name)]
+[Trait("Category", "Training")]
 public sealed class ExportParityTests(TrainedRunsFixture fixture)
 {
     public static TheoryData<SpectralNormMode, int> Cases() => new()

@@ -86,6 +86,7 @@ public sealed class ReproducibleRunsFixture : IAsyncLifetime
     }
 }
 
+[Trait("Category", "Training")]
 public sealed class ReproducibilityTests(ReproducibleRunsFixture runs) : IClassFixture<ReproducibleRunsFixture>
 {
     private static readonly string[] Checkpoints = ["last.pt", "last.optim", "best.pt"];

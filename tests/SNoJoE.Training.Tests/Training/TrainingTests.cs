@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 namespace SNoJoE.Training.Tests.Training;
 
 [Collection(TrainedRunsCollection.Name)]
+[Trait("Category", "Training")]
 public sealed class TrainingTests(TrainedRunsFixture fixture)
 {
     // Soft SN also bounds every BatchNorm by c; in this 36-step fine-tune it reaches only 0.58-0.76 mAP,
