@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SNoJoE.Core.Datasets;
 using SNoJoE.Core.Imaging;
+using SNoJoE.Core.Randomness;
 using SNoJoE.Training.Benchmarking;
 using SNoJoE.Training.Modules;
 using SNoJoE.Training.Training;
@@ -33,7 +34,10 @@ public sealed class TrainSpeedBenchmark(TrainSpeedSettings settings, TextWriter 
             Record("network, spectral norm conv", new NetworkStepBenchmark(conv, settings.BatchSize, settings.BackboneLearningRate, settings.HeadLearningRate).Run(settings.WarmupSteps, settings.Steps));
             if (settings.DataDirectory is { } data)
             {
-                Record("data pipeline alone (decode, crop, flip, preprocess)", await DataPipelineImagesPerSecondAsync(data, cancellationToken));
+                var (decode, prepare) = OneThreadDataImagesPerSecond(data);
+                Record("data, 1 thread: decode only", decode);
+                Record("data, 1 thread: decode + crop, flip, preprocess", prepare);
+                Record("data pipeline alone (BatchLoader, all cores)", await DataPipelineImagesPerSecondAsync(data, cancellationToken));
                 Record("train loop (SN conv" + (settings.OutliersDirectory is null ? ")" : ", outliers)"), await TrainLoopImagesPerSecondAsync(data, round, cancellationToken));
             }
         }
@@ -70,6 +74,26 @@ public sealed class TrainSpeedBenchmark(TrainSpeedSettings settings, TextWriter 
         var clock = Stopwatch.StartNew();
         await foreach (var batch in loader.ReadAsync(plans, augment: true, seed: settings.Seed, 0.5, 1.0, cancellationToken)) images += batch.Count;
         return images / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Decoding alone, then decoding with the trainer's augmentation and preprocessing, on this thread: where a data image's time goes.</summary>
+    private (double Decode, double Prepare) OneThreadDataImagesPerSecond(string data)
+    {
+        var (samples, _, preprocessor, _) = LoadPlans(data, settings.DataImages);
+        var decoder = new ImageDecoder();
+        int minimumSide = (int)Math.Ceiling(preprocessor.MinimumSourceSide / Math.Sqrt(0.5 * 0.75)); // as BatchLoader decodes for crops of scale 0.5
+        var clock = Stopwatch.StartNew();
+        foreach (var sample in samples) decoder.Decode(sample.ImagePath, minimumSide).Dispose();
+        double decode = samples.Count / clock.Elapsed.TotalSeconds;
+        var slot = new float[preprocessor.TensorLength];
+        clock.Restart();
+        for (int i = 0; i < samples.Count; i++)
+        {
+            using var image = decoder.Decode(samples[i].ImagePath, minimumSide);
+            var (crop, flip) = Augmentation.Sample(new Random(StableHash.DeriveSeed(settings.Seed, "sample", i)), image.Width, image.Height, 0.5, 1.0);
+            preprocessor.Fill(image, slot, crop, flip);
+        }
+        return (decode, samples.Count / clock.Elapsed.TotalSeconds);
     }
 
     private (IReadOnlyList<VocSample> Samples, IReadOnlyList<BatchPlan> Plans, Preprocessor Preprocessor, int Labels) LoadPlans(string data, int count)
