@@ -10,12 +10,15 @@ using TorchSharp;
 namespace SNoJoE.Cli.Benchmarks;
 
 /// <summary>
-/// Every figure once per round, PyTorch's network first: a figure's ratio is to PyTorch's figure of the
-/// same round, so the noise of a shared machine moves both. Medians over the rounds are reported.
+/// PyTorch's network and ours measured step by step in turn (PyTorch, SN none, SN conv, PyTorch, ...), so
+/// that the load of a shared machine, which changes over seconds, falls on all three alike; each figure's
+/// ratio is to the PyTorch step next to it. The data pipeline and the whole train loop run once per round,
+/// between two PyTorch steps whose mean is their reference. Medians over steps and rounds are reported.
 /// </summary>
 public sealed class TrainSpeedBenchmark(TrainSpeedSettings settings, TextWriter output)
 {
-    private readonly Dictionary<string, List<double>> _imagesPerSecond = new(StringComparer.Ordinal);
+    private const string PyTorchNetwork = "PyTorch network (torchvision ResNet18)";
+    private readonly Dictionary<string, List<(double ImagesPerSecond, double? Reference)>> _figures = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<StepTimes>> _steps = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
 
@@ -23,23 +26,45 @@ public sealed class TrainSpeedBenchmark(TrainSpeedSettings settings, TextWriter 
     {
         torch.set_num_threads(settings.Threads);
         output.WriteLine($"train-speed: batch {settings.BatchSize}, {settings.ImageSize}x{settings.ImageSize}, {torch.get_num_threads()} threads, " +
-            $"{settings.Rounds} rounds of {settings.Steps} steps after {settings.WarmupSteps} warm-up; CPU: {CpuName()}");
-        var none = Network(SpectralNormMode.None);
-        var conv = Network(SpectralNormMode.Conv);
+            $"{settings.Steps} steps after {settings.WarmupSteps} warm-up, {settings.Rounds} rounds of data and train loop; CPU: {CpuName()}");
+        await using var pytorch = settings.Python is { } python ? await PyTorchTrainSpeed.StartAsync(python, settings, cancellationToken) : null;
+        using var none = new NetworkStepBenchmark(Network(SpectralNormMode.None), settings.BatchSize, settings.BackboneLearningRate, settings.HeadLearningRate);
+        using var conv = new NetworkStepBenchmark(Network(SpectralNormMode.Conv), settings.BatchSize, settings.BackboneLearningRate, settings.HeadLearningRate);
+        for (int i = 0; i < settings.WarmupSteps; i++)
+        {
+            none.Step();
+            conv.Step();
+        }
+        for (int i = 0; i < settings.Steps; i++)
+        {
+            double? reference = null;
+            if (pytorch is not null)
+            {
+                var step = await pytorch.StepAsync(cancellationToken);
+                reference = step.ImagesPerSecond;
+                Record(PyTorchNetwork, step, reference);
+            }
+            Record("network, spectral norm none", none.Step(), reference);
+            Record("network, spectral norm conv", conv.Step(), reference);
+        }
+        if (settings.DataDirectory is not { } data)
+        {
+            WriteReport();
+            return;
+        }
         for (int round = 1; round <= settings.Rounds; round++)
         {
-            output.WriteLine($"round {round}/{settings.Rounds}");
-            if (settings.Python is { } python) Record("PyTorch network (torchvision ResNet18)", await new PyTorchTrainSpeed(python, settings).RunAsync(cancellationToken));
-            Record("network, spectral norm none", new NetworkStepBenchmark(none, settings.BatchSize, settings.BackboneLearningRate, settings.HeadLearningRate).Run(settings.WarmupSteps, settings.Steps));
-            Record("network, spectral norm conv", new NetworkStepBenchmark(conv, settings.BatchSize, settings.BackboneLearningRate, settings.HeadLearningRate).Run(settings.WarmupSteps, settings.Steps));
-            if (settings.DataDirectory is { } data)
-            {
-                var (decode, prepare) = OneThreadDataImagesPerSecond(data);
-                Record("data, 1 thread: decode only", decode);
-                Record("data, 1 thread: decode + crop, flip, preprocess", prepare);
-                Record("data pipeline alone (BatchLoader, all cores)", await DataPipelineImagesPerSecondAsync(data, cancellationToken));
-                Record("train loop (SN conv" + (settings.OutliersDirectory is null ? ")" : ", outliers)"), await TrainLoopImagesPerSecondAsync(data, round, cancellationToken));
-            }
+            output.WriteLine($"round {round}/{settings.Rounds}: data and train loop");
+            var before = pytorch is null ? (double?)null : (await pytorch.StepAsync(cancellationToken)).ImagesPerSecond;
+            var (decode, prepare) = OneThreadDataImagesPerSecond(data);
+            var pipeline = await DataPipelineImagesPerSecondAsync(data, cancellationToken);
+            var loop = await TrainLoopImagesPerSecondAsync(data, round, cancellationToken);
+            var after = pytorch is null ? (double?)null : (await pytorch.StepAsync(cancellationToken)).ImagesPerSecond;
+            var reference = before is { } b && after is { } a ? (b + a) / 2 : (double?)null;
+            Record("data, 1 thread: decode only", decode, reference);
+            Record("data, 1 thread: decode + crop, flip, preprocess", prepare, reference);
+            Record("data pipeline alone (BatchLoader, all cores)", pipeline, reference);
+            Record("train loop (SN conv" + (settings.OutliersDirectory is null ? ")" : ", outliers)"), loop, reference);
         }
         WriteReport();
     }
@@ -48,22 +73,22 @@ public sealed class TrainSpeedBenchmark(TrainSpeedSettings settings, TextWriter 
         NetworkFactory.Create(settings.BackbonePath, new SpectralNormOptions(mode) { InitialIterations = settings.SnInitialIterations },
             settings.ImageSize, settings.HeadWidth, settings.Labels, settings.Seed);
 
-    private void Record(string name, StepTimes times)
+    private void Record(string name, StepTimes times, double? reference)
     {
-        Record(name, times.ImagesPerSecond);
+        Record(name, times.ImagesPerSecond, reference);
         if (!_steps.TryGetValue(name, out var list)) _steps[name] = list = [];
         list.Add(times);
     }
 
-    private void Record(string name, double imagesPerSecond)
+    private void Record(string name, double imagesPerSecond, double? reference)
     {
-        if (!_imagesPerSecond.TryGetValue(name, out var list))
+        if (!_figures.TryGetValue(name, out var list))
         {
-            _imagesPerSecond[name] = list = [];
+            _figures[name] = list = [];
             _order.Add(name);
         }
-        list.Add(imagesPerSecond);
-        output.WriteLine($"  {name}: {imagesPerSecond:F2} img/s");
+        list.Add((imagesPerSecond, reference));
+        output.WriteLine($"  {name}: {imagesPerSecond:F2} img/s" + (reference is { } r ? $" ({imagesPerSecond / r:F2}x PyTorch)" : ""));
     }
 
     private async Task<double> DataPipelineImagesPerSecondAsync(string data, CancellationToken cancellationToken)
@@ -149,23 +174,22 @@ public sealed class TrainSpeedBenchmark(TrainSpeedSettings settings, TextWriter 
 
     private void WriteReport()
     {
-        const string reference = "PyTorch network (torchvision ResNet18)";
-        _imagesPerSecond.TryGetValue(reference, out var pytorch);
         output.WriteLine();
-        output.WriteLine($"{"figure",-56} {"img/s",8} {"x PyTorch",10}   (median over rounds; ratio: median of each round's ratio)");
+        output.WriteLine($"{"figure",-56} {"img/s",8} {"x PyTorch",10}   (medians; a ratio is to the PyTorch step measured beside it)");
         foreach (var name in _order)
         {
-            var values = _imagesPerSecond[name];
-            var ratio = pytorch is null ? "" : Median(values.Select((v, i) => v / pytorch[i])).ToString("F2") + "x";
-            output.WriteLine($"{name,-56} {Median(values),8:F2} {ratio,10}");
+            var values = _figures[name];
+            var ratios = values.Where(v => v.Reference is not null).Select(v => v.ImagesPerSecond / v.Reference!.Value).ToArray();
+            var ratio = ratios.Length == 0 ? "" : Median(ratios).ToString("F2") + "x";
+            output.WriteLine($"{name,-56} {Median(values.Select(v => v.ImagesPerSecond)),8:F2} {ratio,10}");
         }
         output.WriteLine();
         output.WriteLine($"{"seconds per step (median)",-56} {"forward",8} {"backward",9} {"optimizer",10}");
         foreach (var (name, list) in _steps)
             output.WriteLine($"{name,-56} {Median(list.Select(s => s.ForwardSeconds)),8:F3} {Median(list.Select(s => s.BackwardSeconds)),9:F3} {Median(list.Select(s => s.OptimizerSeconds)),10:F3}");
         if (_steps.TryGetValue("network, spectral norm none", out var plain) && _steps.TryGetValue("network, spectral norm conv", out var sn))
-            output.WriteLine($"{"spectral normalization (conv - none)",-56} {Median(sn.Select(s => s.ForwardSeconds)) - Median(plain.Select(s => s.ForwardSeconds)),8:F3} " +
-                $"{Median(sn.Select(s => s.BackwardSeconds)) - Median(plain.Select(s => s.BackwardSeconds)),9:F3} {Median(sn.Select(s => s.OptimizerSeconds)) - Median(plain.Select(s => s.OptimizerSeconds)),10:F3}");
+            output.WriteLine($"{"spectral normalization (median of conv - none, step by step)",-56} {Median(sn.Zip(plain, (c, n) => c.ForwardSeconds - n.ForwardSeconds)),8:F3} " +
+                $"{Median(sn.Zip(plain, (c, n) => c.BackwardSeconds - n.BackwardSeconds)),9:F3} {Median(sn.Zip(plain, (c, n) => c.OptimizerSeconds - n.OptimizerSeconds)),10:F3}");
     }
 
     private static double Median(IEnumerable<double> values)

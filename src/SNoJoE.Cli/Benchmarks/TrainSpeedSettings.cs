@@ -7,7 +7,7 @@ public sealed record TrainSpeedSettings
     public string? OutliersDirectory { get; init; }
     public required string BackbonePath { get; init; }
     public int Rounds { get; init; } = 2;
-    public int Steps { get; init; } = 5;
+    public int Steps { get; init; } = 8;
     public int WarmupSteps { get; init; } = 2;
     public int BatchSize { get; init; } = 32;
     public int ImageSize { get; init; } = 224;

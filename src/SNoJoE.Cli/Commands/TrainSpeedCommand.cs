@@ -12,8 +12,8 @@ public static class TrainSpeedCommand
     {
         var data = new Option<string?>("--data") { Description = "VOC folder (synth's VOCSynth): measures the data pipeline and the whole train loop too. Without it only the network is measured." };
         var outliers = new Option<string?>("--outliers") { Description = "Outlier folder (synth's aux-outliers) mixed into the data pipeline and the train loop as the bundled recipe does (ratio 0.25)." };
-        var rounds = new Option<int>("--rounds") { Description = "Rounds: every figure is measured once per round, PyTorch first, so that figures and PyTorch's alternate; medians are reported.", DefaultValueFactory = _ => 2 };
-        var steps = new Option<int>("--steps") { Description = "Measured training steps of the network alone, per figure and round.", DefaultValueFactory = _ => 5 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds of the data-pipeline and train-loop figures, each between two PyTorch steps; medians are reported.", DefaultValueFactory = _ => 2 };
+        var steps = new Option<int>("--steps") { Description = "Measured training steps of each network, taken in turn: PyTorch, SN none, SN conv, PyTorch, ...", DefaultValueFactory = _ => 8 };
         var warmup = new Option<int>("--warmup") { Description = "Unmeasured steps before them.", DefaultValueFactory = _ => 2 };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var imageSize = new Option<int>("--image-size") { DefaultValueFactory = _ => 224 };
