@@ -11,4 +11,5 @@ root.Subcommands.Add(QuantizeCommand.Create());
 root.Subcommands.Add(BakeCommand.Create());
 root.Subcommands.Add(FetchAssetsCommand.Create());
 root.Subcommands.Add(SynthCommand.Create());
+root.Subcommands.Add(TrainSpeedCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -35,8 +35,8 @@ public sealed class ImportedBackbone : nn.Module<Tensor, Tensor>
     /// <summary>The raw graph output at the feature value (before our pooling), e.g. [N,512,1,1] for the CNTK ResNet18.</summary>
     public Tensor ForwardRaw(Tensor input)
     {
-        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [InputName] = input };
         using var scope = NewDisposeScope();
+        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [InputName] = ChannelsLast(input) };
         foreach (var step in _steps)
         {
             var args = step.Inputs.Select(name => values.TryGetValue(name, out var t) ? t
@@ -45,6 +45,14 @@ public sealed class ImportedBackbone : nn.Module<Tensor, Tensor>
         }
         return values[FeatureName].MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// The same values stored NHWC. oneDNN convolves channels-last tensors as they are, where NCHW ones are
+    /// reordered to a blocked layout and back around every convolution; batch norm, ReLU, Add and pooling
+    /// keep the layout, so the whole backbone runs in it (about a fifth less time per training step here).
+    /// </summary>
+    private static Tensor ChannelsLast(Tensor input) =>
+        input.dim() == 4 ? input.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : input;
 
     public override Tensor forward(Tensor input)
     {

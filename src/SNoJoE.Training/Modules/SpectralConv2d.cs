@@ -96,6 +96,9 @@ public sealed class SpectralConv2d : nn.Module<Tensor, Tensor>
     {
         if (SymmetricPads)
             return F.conv2d(input, w, b, Strides, [Pads[0], Pads[1]], Dilations, Groups);
+        var padding = new AsymmetricPadding(Pads, [KernelHeight, KernelWidth], Strides, Dilations);
+        if (padding.Foldable)
+            return padding.Crop(F.conv2d(input, w, b, Strides, padding.BeginPads, Dilations, Groups), input.shape[2], input.shape[3]);
         var padded = F.pad(input, [Pads[1], Pads[3], Pads[0], Pads[2]]);
         return F.conv2d(padded, w, b, Strides, [0, 0], Dilations, Groups);
     }

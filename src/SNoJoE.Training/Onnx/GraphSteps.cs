@@ -89,6 +89,10 @@ public sealed class PoolStep(string opType, string node, string[] inputs, string
         if (opType == "MaxPool")
         {
             if (Symmetric) return F.max_pool2d(input, kernel, strides, [pads[0], pads[1]], [1, 1], ceilMode);
+            var padding = new AsymmetricPadding(pads, kernel, strides, [1, 1]);
+            // max_pool2d pads with -inf as the explicit pad does; ceil mode would add windows the crop cannot tell apart
+            if (padding.Foldable && !ceilMode && pads[0] * 2 <= kernel[0] && pads[1] * 2 <= kernel[1])
+                return padding.Crop(F.max_pool2d(input, kernel, strides, padding.BeginPads, [1, 1]), input.shape[2], input.shape[3]);
             using var padded = F.pad(input, [pads[1], pads[3], pads[0], pads[2]], value: double.NegativeInfinity);
             return F.max_pool2d(padded, kernel, strides, [0, 0], [1, 1], ceilMode);
         }

@@ -109,11 +109,15 @@ public sealed class Trainer(TrainingOptions options, Action<string> log, IProgre
     }
 
     private static OptimizerHelper CreateOptimizer(MultiLabelNetwork network, TrainingOptions o) =>
+        CreateOptimizer(network, o.BackboneLearningRate, o.HeadLearningRate);
+
+    /// <summary>Adam with one learning rate for the backbone and one for the head (the training benchmark steps the same).</summary>
+    public static OptimizerHelper CreateOptimizer(MultiLabelNetwork network, double backboneLearningRate, double headLearningRate) =>
         optim.Adam(
         [
-            new Adam.ParamGroup(network.Backbone.parameters(), new Adam.Options { LearningRate = o.BackboneLearningRate }),
-            new Adam.ParamGroup(network.Head.parameters(), new Adam.Options { LearningRate = o.HeadLearningRate }),
-        ], lr: o.HeadLearningRate);
+            new Adam.ParamGroup(network.Backbone.parameters(), new Adam.Options { LearningRate = backboneLearningRate }),
+            new Adam.ParamGroup(network.Head.parameters(), new Adam.Options { LearningRate = headLearningRate }),
+        ], lr: headLearningRate);
 
     private async Task<(double Loss, OutlierEpochStats? Stats)> TrainEpochAsync(MultiLabelNetwork network, OptimizerHelper optimizer, BatchLoader loader,
         IReadOnlyList<VocSample> order, OutlierSet? outliers, TrainingOptions o, int epoch, CancellationToken cancellationToken)
