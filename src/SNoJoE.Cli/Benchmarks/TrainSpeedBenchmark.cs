@@ -1,3 +1,4 @@
+using SNoJoE.Core.Manifest;
 using System.Diagnostics;
 using SNoJoE.Core.Datasets;
 using SNoJoE.Core.Imaging;

@@ -1,3 +1,4 @@
+using SNoJoE.Core.Manifest;
 using SNoJoE.Training.Modules;
 using SNoJoE.Training.Onnx;
 using static TorchSharp.torch;
