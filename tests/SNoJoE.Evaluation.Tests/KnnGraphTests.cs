@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using SNoJoE.Evaluation.Detectors;
+using SNoJoE.OnnxGraph;
 
 namespace SNoJoE.Evaluation.Tests;
 
@@ -18,8 +19,7 @@ public sealed class KnnGraphTests : IDisposable
         var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
         var random = new Random(5);
         var bank = Enumerable.Range(0, 30).Select(_ => Enumerable.Range(0, 12).Select(_ => (float)(random.NextDouble() * 2 - 0.5)).ToArray()).ToArray();
-        var baked = KnnGraph.AddKnnOutput(model, bank, k: 4);
-        Assert.DoesNotContain(model.Graph.Output, o => o.Name == KnnGraph.OutputName); // the original is untouched
+        var baked = WithKnnOutput(model, bank, k: 4);
 
         const int n = 3;
         var input = Enumerable.Range(0, n * 3 * size * size).Select(i => (float)Math.Sin(i * 0.11) * 2).ToArray();
@@ -35,6 +35,17 @@ public sealed class KnnGraphTests : IDisposable
             var f = features.AsSpan(i * 12, 12);
             Assert.Equal(PostHocMath.KnnScore(PostHocMath.L2Normalize(f), normalizedBank, 4), scores[i], 1e-4);
         }
-        Assert.Throws<ArgumentOutOfRangeException>(() => KnnGraph.AddKnnOutput(model, bank, k: 31));
+        Assert.Throws<ArgumentOutOfRangeException>(() => WithKnnOutput(model, bank, k: 31));
+    }
+
+    /// <summary>A copy of the model with the KNN score of its features as an output, appended as bake appends it.</summary>
+    private static ModelProto WithKnnOutput(ModelProto model, IReadOnlyList<float[]> bank, int k)
+    {
+        var copy = model.Clone();
+        var writer = new OnnxGraphWriter(copy.Graph);
+        var score = KnnGraph.Append(writer, "features", bank.Select(b => PostHocMath.L2Normalize(b)).ToArray(), k);
+        writer.RenameOutput(score, KnnGraph.OutputName);
+        copy.Graph.Output.Add(OnnxGraphWriter.FloatValue(KnnGraph.OutputName, "N"));
+        return copy;
     }
 }

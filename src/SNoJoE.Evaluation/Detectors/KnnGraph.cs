@@ -13,21 +13,6 @@ public static class KnnGraph
 {
     public const string OutputName = "knn_score";
 
-    /// <summary>Returns a copy of <paramref name="model"/> with a <c>knn_score</c> [N] output; the original is left alone.</summary>
-    public static ModelProto AddKnnOutput(ModelProto model, IReadOnlyList<float[]> bank, int k, string features = "features")
-    {
-        var graph = model.Graph ?? throw new ArgumentException("The model has no graph.");
-        if (!graph.Output.Any(o => o.Name == features)) throw new ArgumentException($"The graph has no '{features}' output.");
-        if (graph.Output.Any(o => o.Name == OutputName)) throw new ArgumentException($"The graph already has a '{OutputName}' output.");
-        CheckBank(bank, k);
-        var copy = model.Clone();
-        var writer = new OnnxGraphWriter(copy.Graph);
-        var score = Append(writer, features, bank.Select(b => PostHocMath.L2Normalize(b)).ToArray(), k);
-        writer.RenameOutput(score, OutputName);
-        copy.Graph.Output.Add(OnnxGraphWriter.FloatValue(OutputName, "N"));
-        return copy;
-    }
-
     /// <summary>
     /// Appends the score of the [N x D] tensor <paramref name="input"/> against <paramref name="normalizedBank"/>
     /// (rows already L2-normalised); returns the name of the [N] score.

@@ -65,14 +65,6 @@ public sealed class SpectralConv2d : nn.Module<Tensor, Tensor>
         return EffectiveWeight(update: false).detach().clone();
     }
 
-    /// <summary>The current estimate of sigma (eval mode, stored u and v); 1 when not normalised.</summary>
-    public double SigmaEstimate()
-    {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        return _sn.Mode == SpectralNormMode.None ? 1.0 : Sigma(weight).item<float>();
-    }
-
     private Tensor EffectiveWeight(bool update)
     {
         if (_sn.Mode == SpectralNormMode.None) return weight;

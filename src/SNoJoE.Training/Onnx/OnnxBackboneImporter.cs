@@ -55,8 +55,8 @@ public static class OnnxBackboneImporter
             {
                 case "Conv":
                 {
-                    var weight = OnnxTensors.ToTorch(Constant(constants, node, 1));
-                    var bias = node.Input.Count > 2 && node.Input[2].Length > 0 ? OnnxTensors.ToTorch(Constant(constants, node, 2)) : null;
+                    var weight = TorchTensors.FromOnnx(Constant(constants, node, 1));
+                    var bias = node.Input.Count > 2 && node.Input[2].Length > 0 ? TorchTensors.FromOnnx(Constant(constants, node, 2)) : null;
                     RequireNoAutoPad(attributes, node);
                     var conv = new SpectralConv2d($"conv{convIndex}", weight, bias,
                         Ints(attributes, "strides", [1, 1]), Ints(attributes, "pads", [0, 0, 0, 0]),
@@ -68,8 +68,8 @@ public static class OnnxBackboneImporter
                 case "BatchNormalization":
                 {
                     var bn = new BoundedBatchNorm($"bn{bnIndex}",
-                        OnnxTensors.ToTorch(Constant(constants, node, 1)), OnnxTensors.ToTorch(Constant(constants, node, 2)),
-                        OnnxTensors.ToTorch(Constant(constants, node, 3)), OnnxTensors.ToTorch(Constant(constants, node, 4)),
+                        TorchTensors.FromOnnx(Constant(constants, node, 1)), TorchTensors.FromOnnx(Constant(constants, node, 2)),
+                        TorchTensors.FromOnnx(Constant(constants, node, 3)), TorchTensors.FromOnnx(Constant(constants, node, 4)),
                         attributes.TryGetValue("epsilon", out var eps) ? eps.F : 1e-5,
                         momentum: 0.1, bound: boundBatchNorm ? spectralNorm.Coefficient : null);
                     modules.Add(($"bn{bnIndex++}", bn));
@@ -97,9 +97,9 @@ public static class OnnxBackboneImporter
                 {
                     var mode = attributes.TryGetValue("mode", out var m) ? m.S.ToStringUtf8() : "constant";
                     if (mode != "constant") throw new OnnxImportException($"Pad node '{nodeName}' uses mode '{mode}'; only constant padding is supported.");
-                    long[] pads = attributes.TryGetValue("pads", out var p) ? p.Ints.ToArray() : OnnxTensors.ToLongs(Constant(constants, node, 1));
+                    long[] pads = attributes.TryGetValue("pads", out var p) ? p.Ints.ToArray() : TorchTensors.LongsFromOnnx(Constant(constants, node, 1));
                     float value = attributes.TryGetValue("value", out var v) ? v.F
-                        : node.Input.Count > 2 && node.Input[2].Length > 0 ? OnnxTensors.ToTorch(Constant(constants, node, 2)).item<float>() : 0f;
+                        : node.Input.Count > 2 && node.Input[2].Length > 0 ? TorchTensors.FromOnnx(Constant(constants, node, 2)).item<float>() : 0f;
                     if (pads.Length != 8) throw new OnnxImportException($"Pad node '{nodeName}' must pad a 4-D tensor.");
                     steps.Add(new PadStep(nodeName, [node.Input[0]], outputs, pads, value));
                     break;
@@ -108,7 +108,7 @@ public static class OnnxBackboneImporter
                     steps.Add(new FlattenStep(nodeName, inputs, outputs, Int(attributes, "axis", 1)));
                     break;
                 case "Reshape":
-                    steps.Add(new ReshapeStep(nodeName, [node.Input[0]], outputs, OnnxTensors.ToLongs(Constant(constants, node, 1))));
+                    steps.Add(new ReshapeStep(nodeName, [node.Input[0]], outputs, TorchTensors.LongsFromOnnx(Constant(constants, node, 1))));
                     break;
                 case "Constant":
                 {

@@ -4,10 +4,10 @@ using static TorchSharp.torch;
 
 namespace SNoJoE.Training.Onnx;
 
-/// <summary>Conversions between ONNX TensorProto and TorchSharp tensors (float32 and int64 only).</summary>
-public static class OnnxTensors
+/// <summary>ONNX initializers as TorchSharp tensors (float32 and int64 only); ONNX-only conversions are OnnxGraph's <see cref="OnnxTensors"/>.</summary>
+public static class TorchTensors
 {
-    public static Tensor ToTorch(TensorProto proto)
+    public static Tensor FromOnnx(TensorProto proto)
     {
         var dims = proto.Dims.ToArray();
         switch ((TensorProto.Types.DataType)proto.DataType)
@@ -21,7 +21,7 @@ public static class OnnxTensors
         }
     }
 
-    public static long[] ToLongs(TensorProto proto) => ToTorch(proto).to_type(ScalarType.Int64).data<long>().ToArray();
+    public static long[] LongsFromOnnx(TensorProto proto) => FromOnnx(proto).to_type(ScalarType.Int64).data<long>().ToArray();
 }
 
 /// <summary>Adds TorchSharp tensors to the TorchSharp-free <see cref="OnnxGraphWriter"/>.</summary>
