@@ -59,7 +59,7 @@ public sealed class DatasetScorerTests : IDisposable
             using (var image = decoder.Decode(scored.Path)) preprocessor.Fill(image, input);
             var direct = _model.Run(input, 1, withFeatures: true);
             Assert.Equal(direct.Logits, scored.Logits, (a, b) => Math.Abs(a - b) <= 1e-5f * Math.Max(1, Math.Abs(a)));
-            Assert.Equal(direct.Energies[0], scored.ServedScore, 1e-4f);
+            Assert.Equal(direct.ServedScores[0], scored.ServedScore, 1e-4f);
             Assert.Equal(EnergyMath.JointEnergy(scored.Logits), scored.ServedScore, 1e-4f);
             Assert.NotNull(scored.Features);
             Assert.Equal(3, scored.Features!.Length);

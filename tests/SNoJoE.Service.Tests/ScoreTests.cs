@@ -84,7 +84,7 @@ public sealed class ScoreTests(DefaultServiceFixture service) : IClassFixture<De
         var input = new float[model.InputLength];
         using (var image = new ImageDecoder().Decode(path)) new Preprocessor(model.Manifest.Input).Fill(image, input);
         var direct = model.Run(input, 1);
-        Assert.Equal(direct.Energies[0], score.JointEnergy, 1e-5);
+        Assert.Equal(direct.ServedScores[0], score.JointEnergy, 1e-5);
         for (int i = 0; i < logits.Length; i++) Assert.Equal(direct.Logits[i], logits[i], 1e-5);
 
         // The training project's evaluate path (DatasetScorer) on the file.

@@ -30,6 +30,7 @@ public static class TrainCommand
         var failOnBad = new Option<bool>("--fail-on-bad-samples") { Description = "Stop at the first corrupt image or annotation instead of reporting and skipping it." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (up to --epochs)." };
         var outliers = new Option<string?>("--outliers") { Description = "Folder of auxiliary outlier images (e.g. synth's aux-outliers/) mixed into every batch with all-zero targets (outlier exposure)." };
+        var styleAugment = new Option<double>("--style-augment") { Description = "Share of training images (in-distribution and outliers alike) given one photometric or style change: grayscale, blur, JPEG, gamma, colour cast, posterise or colour jitter. 0 (the default): none." };
         var outlierRatio = new Option<double>("--outlier-ratio") { Description = "Share of each batch that is outliers: a batch of B holds round(r*B) outliers and B - round(r*B) ID images; an epoch is one pass over the ID images.", DefaultValueFactory = _ => 0.25 };
         var energyMargin = new Option<string?>("--energy-margin") { Description = "m_in,m_out: add the energy-margin loss relu(m_in - E)^2 (ID) + relu(E - m_out)^2 (outliers) on JointEnergy E (needs --outliers)." };
         var energyWeight = new Option<double>("--energy-weight") { Description = "Weight of the energy-margin loss.", DefaultValueFactory = _ => 0.1 };
@@ -37,7 +38,7 @@ public static class TrainCommand
         var command = new Command("train", "Fine-tune a multi-label classifier with spectral normalization from a pretrained ONNX backbone.")
         {
             data, output, backbone, spectralNorm, coefficient, initialIterations, epochs, batchSize, imageSize, headWidth, lrBackbone, lrHead, seed, threads,
-            maxImages, preprocessing, failOnBad, resume, outliers, outlierRatio, energyMargin, energyWeight,
+            maxImages, preprocessing, failOnBad, resume, outliers, outlierRatio, energyMargin, energyWeight, styleAugment,
         };
         command.SetGuardedAction(async (result, cancellationToken) =>
         {
@@ -63,6 +64,8 @@ public static class TrainCommand
                 MaxTrainImages = Math.Max(0, result.GetValue(maxImages)),
                 Preprocessing = result.GetValue(preprocessing)!,
                 BadSamples = result.GetValue(failOnBad) ? BadSamplePolicy.Fail : BadSamplePolicy.Skip,
+                StyleAugmentationProbability = result.GetValue(styleAugment) is var p and >= 0 and <= 1
+                    ? p : throw new CliException($"--style-augment must be in [0, 1] (got {result.GetValue(styleAugment)})."),
                 OutliersDirectory = outlierFolder is null ? null : Path.GetFullPath(outlierFolder),
                 OutlierRatio = result.GetValue(outlierRatio),
                 EnergyMarginIn = margin?.In,

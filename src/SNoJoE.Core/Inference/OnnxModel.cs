@@ -82,16 +82,16 @@ public sealed class OnnxModel : IDisposable
 
     /// <summary>
     /// Runs a batch. <paramref name="input"/> holds batchSize preprocessed images (3xHxW each);
-    /// outputs are written to the caller's buffers: logits [batchSize x K], energies [batchSize] (the score the
+    /// outputs are written to the caller's buffers: logits [batchSize x K], servedScores [batchSize] (the score the
     /// verdict is based on: the manifest's served score when it has one, else the joint energy),
     /// and features [batchSize x FeatureSize] when requested and available.
     /// </summary>
-    public void Run(Memory<float> input, int batchSize, Memory<float> logits, Memory<float> energies, Memory<float> features = default)
+    public void Run(Memory<float> input, int batchSize, Memory<float> logits, Memory<float> servedScores, Memory<float> features = default)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize));
         if (input.Length < batchSize * InputLength) throw new ArgumentException("Input buffer too small.", nameof(input));
         if (logits.Length < batchSize * LabelCount) throw new ArgumentException("Logits buffer too small.", nameof(logits));
-        if (energies.Length < batchSize) throw new ArgumentException("Energy buffer too small.", nameof(energies));
+        if (servedScores.Length < batchSize) throw new ArgumentException("Score buffer too small.", nameof(servedScores));
         bool withFeatures = FeatureSize > 0 && !features.IsEmpty;
         if (withFeatures && features.Length < batchSize * FeatureSize) throw new ArgumentException("Feature buffer too small.", nameof(features));
 
@@ -101,7 +101,7 @@ public sealed class OnnxModel : IDisposable
         using var logitsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
             logits[..(batchSize * LabelCount)], [batchSize, LabelCount]);
         using var energyValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-            energies[..batchSize], [batchSize]);
+            servedScores[..batchSize], [batchSize]);
         using var featureValue = withFeatures
             ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, features[..(batchSize * FeatureSize)], [batchSize, FeatureSize])
             : null;
@@ -116,10 +116,10 @@ public sealed class OnnxModel : IDisposable
     public ModelOutputs Run(float[] input, int batchSize, bool withFeatures = false)
     {
         var logits = new float[batchSize * LabelCount];
-        var energies = new float[batchSize];
+        var servedScores = new float[batchSize];
         var features = withFeatures && FeatureSize > 0 ? new float[batchSize * FeatureSize] : [];
-        Run(input, batchSize, logits, energies, features);
-        return new ModelOutputs(batchSize, LabelCount, logits, energies, features.Length > 0 ? features : null);
+        Run(input, batchSize, logits, servedScores, features);
+        return new ModelOutputs(batchSize, LabelCount, logits, servedScores, features.Length > 0 ? features : null);
     }
 
     public void Dispose() => _session.Dispose();
@@ -207,4 +207,4 @@ public sealed class OnnxModel : IDisposable
 }
 
 /// <summary>Outputs of one batch, row-major.</summary>
-public sealed record ModelOutputs(int BatchSize, int LabelCount, float[] Logits, float[] Energies, float[]? Features);
+public sealed record ModelOutputs(int BatchSize, int LabelCount, float[] Logits, float[] ServedScores, float[]? Features);

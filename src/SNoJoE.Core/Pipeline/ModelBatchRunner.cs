@@ -8,9 +8,9 @@ public sealed record ImageOutput(float[] Logits, float ServedScore, float[]? Fea
 /// <summary>
 /// A batched model run into caller-owned buffers, shaped like
 /// <see cref="OnnxModel.Run(Memory{float}, int, Memory{float}, Memory{float}, Memory{float})"/>:
-/// logits [batch x K], energies [batch] and, when <paramref name="features"/> is not empty, features [batch x F].
+/// logits [batch x K], servedScores [batch] and, when <paramref name="features"/> is not empty, features [batch x F].
 /// </summary>
-public delegate void BatchedModelRun(Memory<float> input, int batchSize, Memory<float> logits, Memory<float> energies, Memory<float> features);
+public delegate void BatchedModelRun(Memory<float> input, int batchSize, Memory<float> logits, Memory<float> servedScores, Memory<float> features);
 
 /// <summary>
 /// Runs batches through a model (an <see cref="OnnxModel"/>, or any run of the same shape) and splits the
@@ -22,7 +22,7 @@ public sealed class ModelBatchRunner : IBatchRunner<ImageOutput>
     private readonly int _labelCount;
     private readonly int _featureSize;
     private readonly float[] _logits;
-    private readonly float[] _energies;
+    private readonly float[] _servedScores;
     private readonly float[] _features;
 
     /// <param name="featureSize">Features per image to return; 0 for none.</param>
@@ -33,7 +33,7 @@ public sealed class ModelBatchRunner : IBatchRunner<ImageOutput>
         _labelCount = labelCount;
         _featureSize = featureSize;
         _logits = new float[maxBatchSize * labelCount];
-        _energies = new float[maxBatchSize];
+        _servedScores = new float[maxBatchSize];
         _features = new float[maxBatchSize * featureSize];
     }
 
@@ -50,7 +50,7 @@ public sealed class ModelBatchRunner : IBatchRunner<ImageOutput>
             span?.SetTag(PipelineTelemetry.BatchSizeTag, count);
             try
             {
-                _run(inputs, count, _logits, _energies, _featureSize > 0 ? _features : Memory<float>.Empty);
+                _run(inputs, count, _logits, _servedScores, _featureSize > 0 ? _features : Memory<float>.Empty);
             }
             catch (Exception e)
             {
@@ -62,7 +62,7 @@ public sealed class ModelBatchRunner : IBatchRunner<ImageOutput>
         {
             outputs[i] = new ImageOutput(
                 _logits.AsSpan(i * _labelCount, _labelCount).ToArray(),
-                _energies[i],
+                _servedScores[i],
                 _featureSize > 0 ? _features.AsSpan(i * _featureSize, _featureSize).ToArray() : null);
         }
     }

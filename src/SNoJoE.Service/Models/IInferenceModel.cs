@@ -15,8 +15,8 @@ public interface IInferenceModel : IDisposable
     int InputLength { get; }
     int LabelCount { get; }
 
-    /// <summary>Runs <paramref name="batchSize"/> preprocessed images; writes logits [batch x K] and joint energies [batch].</summary>
-    void Run(Memory<float> input, int batchSize, Memory<float> logits, Memory<float> energies);
+    /// <summary>Runs <paramref name="batchSize"/> preprocessed images; writes logits [batch x K] and the served score [batch] (the manifest's score output).</summary>
+    void Run(Memory<float> input, int batchSize, Memory<float> logits, Memory<float> servedScores);
 }
 
 /// <summary>Loads the model file (the seam tests use to slow down or gate the real model).</summary>
@@ -40,8 +40,8 @@ public sealed class OnnxModelLoader : IModelLoader
         public int InputLength => model.InputLength;
         public int LabelCount => model.LabelCount;
 
-        public void Run(Memory<float> input, int batchSize, Memory<float> logits, Memory<float> energies) =>
-            model.Run(input, batchSize, logits, energies);
+        public void Run(Memory<float> input, int batchSize, Memory<float> logits, Memory<float> servedScores) =>
+            model.Run(input, batchSize, logits, servedScores);
 
         public void Dispose() => model.Dispose();
     }

@@ -22,7 +22,8 @@ public sealed record BatchPlan(IReadOnlyList<VocSample> Samples, int IdCount);
 /// preprocessor, two batches ahead of the consumer. An image that fails to decode is reported with
 /// its path and left out of its batch (or ends the run under <see cref="BadSamplePolicy.Fail"/>).
 /// </summary>
-public sealed class BatchLoader(ImageDecoder decoder, Preprocessor preprocessor, int labelCount, BadSamplePolicy policy, Action<string> report)
+public sealed class BatchLoader(ImageDecoder decoder, Preprocessor preprocessor, int labelCount, BadSamplePolicy policy, Action<string> report,
+    StyleAugmentation? style = null)
 {
     public IAsyncEnumerable<Batch> ReadAsync(IReadOnlyList<VocSample> samples, int batchSize, bool augment, int seed,
         double minScale, double maxScale, CancellationToken cancellationToken = default)
@@ -83,6 +84,7 @@ public sealed class BatchLoader(ImageDecoder decoder, Preprocessor preprocessor,
                     // per-sample RNG: the same seed and order give the same crops whatever the thread schedule
                     var random = new Random(StableHash.DeriveSeed(seed, "sample", start + i));
                     var (crop, flip) = Augmentation.Sample(random, image.Width, image.Height, minScale, maxScale);
+                    style?.Apply(image, random);
                     preprocessor.Fill(image, slot, crop, flip);
                 }
                 else preprocessor.Fill(image, slot);

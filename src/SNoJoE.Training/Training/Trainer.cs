@@ -78,7 +78,7 @@ public sealed class Trainer(TrainingOptions options, Action<string> log, IProgre
         state.Save(o.RunDirectory);
 
         var preprocessor = new Preprocessor(NetworkFactory.InputFor(o.Preprocessing, o.ImageSize));
-        var loader = new BatchLoader(new ImageDecoder(), preprocessor, labelsList.Count, o.BadSamples, log);
+        var loader = new BatchLoader(new ImageDecoder(), preprocessor, labelsList.Count, o.BadSamples, log, o.Style);
         log($"model: {network.Backbone.SourceName} backbone ({network.Backbone.Convolutions.Count()} convs, {network.FeatureCount} features), " +
             $"head {network.HeadWidth}, spectral norm {SpectralNormModes.Name(o.SpectralNorm)}, {o.ImageSize}x{o.ImageSize}, batch {o.BatchSize}, {torch.get_num_threads()} threads");
 

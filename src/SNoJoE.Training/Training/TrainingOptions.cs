@@ -30,6 +30,9 @@ public sealed record TrainingOptions
     public BadSamplePolicy BadSamples { get; init; } = BadSamplePolicy.Skip;
     public double MinCropScale { get; init; } = 0.5;
     public double MaxCropScale { get; init; } = 1.0;
+    /// <summary>Share of training images (in-distribution and outliers alike) given one <see cref="StyleAugmentation"/>; 0: none.</summary>
+    public double StyleAugmentationProbability { get; init; }
+    public StyleAugmentation? Style => StyleAugmentationProbability > 0 ? new StyleAugmentation(StyleAugmentationProbability) : null;
     /// <summary>Folder of auxiliary outlier images mixed into every batch with all-zero targets (outlier exposure); null = none.</summary>
     public string? OutliersDirectory { get; init; }
     /// <summary>Share of each batch that is outliers: round(ratio x batch size) images (see <see cref="OutlierMix"/>).</summary>
@@ -71,7 +74,7 @@ public sealed record TrainingOptions
         ["preprocessing"] = Preprocessing,
         ["maxTrainImages"] = MaxTrainImages.ToString(),
         ["seed"] = Seed.ToString(),
-    }.WithOutliers(this);
+    }.WithOutliers(this).WithStyle(this);
 }
 
 internal static class RecipeExtensions
@@ -88,6 +91,13 @@ internal static class RecipeExtensions
             recipe["energyMargin"] = FormattableString.Invariant($"{m.In:R},{m.Out:R}");
             recipe["energyWeight"] = m.Weight.ToString("R", invariant);
         }
+        return recipe;
+    }
+
+    /// <summary>Style augmentation's entry, only for runs that use it.</summary>
+    public static SortedDictionary<string, string> WithStyle(this SortedDictionary<string, string> recipe, TrainingOptions o)
+    {
+        if (o.Style is { } style) recipe["styleAugmentation"] = StyleAugmentation.Description(style.Probability);
         return recipe;
     }
 }

@@ -68,8 +68,8 @@ public sealed class LargePhotoParityTests(BundledModelServiceFixture service, IT
         double maxLogit = 0, sumLogit = 0, maxEnergy = 0;
         for (int i = 0; i < photos.Length; i++)
         {
-            var a = scorer.Score(before.Logits.AsSpan(i * k, k), before.Energies[i]);
-            var b = scorer.Score(after.Logits.AsSpan(i * k, k), after.Energies[i]);
+            var a = scorer.Score(before.Logits.AsSpan(i * k, k), before.ServedScores[i]);
+            var b = scorer.Score(after.Logits.AsSpan(i * k, k), after.ServedScores[i]);
             double imageMax = 0;
             for (int j = 0; j < k; j++)
             {
@@ -92,7 +92,7 @@ public sealed class LargePhotoParityTests(BundledModelServiceFixture service, IT
         Assert.True(meanLogit <= ToleranceFactor * reference.MeanLogit, $"mean logit difference {meanLogit}");
         Assert.True(maxEnergy <= ToleranceFactor * reference.MaxEnergy, $"max energy difference {maxEnergy}");
         // The committed scenes keep their known verdicts at 12 MP too.
-        Assert.All(photos.Select((p, i) => (p.Name, Score: scorer.Score(after.Logits.AsSpan(i * k, k), after.Energies[i]))),
+        Assert.All(photos.Select((p, i) => (p.Name, Score: scorer.Score(after.Logits.AsSpan(i * k, k), after.ServedScores[i]))),
             p => Assert.Equal(p.Name.StartsWith("id/", StringComparison.Ordinal) ? Verdicts.InDistribution : Verdicts.OutOfDistribution, p.Score.Verdict));
     }
 
@@ -107,7 +107,7 @@ public sealed class LargePhotoParityTests(BundledModelServiceFixture service, IT
         {
             var tensor = new float[preprocessor.TensorLength];
             using (var image = decoder.Decode(jpeg, minimumSide)) preprocessor.Fill(image, tensor);
-            return model.Run(tensor, 1).Energies[0];
+            return model.Run(tensor, 1).ServedScores[0];
         }
         float full = Energy(0), scaled = Energy(preprocessor.MinimumSourceSide);
         Assert.True(Math.Abs(full - scaled) > 1e-3, $"{name}: the two paths should differ measurably ({full} vs {scaled})");
@@ -122,7 +122,7 @@ public sealed class LargePhotoParityTests(BundledModelServiceFixture service, IT
     private static (double MaxLogit, double MeanLogit, double MaxEnergy) Differences(ModelOutputs a, ModelOutputs b, int labels)
     {
         var logits = a.Logits.Zip(b.Logits, (x, y) => (double)Math.Abs(x - y)).ToArray();
-        return (logits.Max(), logits.Average(), a.Energies.Zip(b.Energies, (x, y) => (double)Math.Abs(x - y)).Max());
+        return (logits.Max(), logits.Average(), a.ServedScores.Zip(b.ServedScores, (x, y) => (double)Math.Abs(x - y)).Max());
     }
 
     /// <summary>Each committed scene as a 4000x3000 JPEG with fine grain (seeded through StableHash by its name), as a phone would send.</summary>

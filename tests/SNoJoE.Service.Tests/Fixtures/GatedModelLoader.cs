@@ -77,10 +77,10 @@ public sealed class ModelGate
         public int InputLength => inner.InputLength;
         public int LabelCount => inner.LabelCount;
 
-        public void Run(Memory<float> input, int batchSize, Memory<float> logits, Memory<float> energies)
+        public void Run(Memory<float> input, int batchSize, Memory<float> logits, Memory<float> servedScores)
         {
             gate.BeforeRun(batchSize);
-            inner.Run(input, batchSize, logits, energies);
+            inner.Run(input, batchSize, logits, servedScores);
         }
 
         public void Dispose() => inner.Dispose();
