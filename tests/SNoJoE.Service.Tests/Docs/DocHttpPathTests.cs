@@ -107,6 +107,7 @@ public sealed partial class DocHttpPathTests
     {
         var path = raw.Split('?', '#')[0].TrimEnd('.', ',', ':', ';', ')');
         if (path.Contains("...", StringComparison.Ordinal)) return null;
+        if (!path.Contains('[', StringComparison.Ordinal)) path = path.TrimEnd(']');   // [/health/ready|/health/live]
         if (path == "/snojoe" || path.StartsWith("/snojoe/", StringComparison.Ordinal)) path = path["/snojoe".Length..];
         path = path.TrimEnd('/');
         return path.Length == 0 ? "/" : path;

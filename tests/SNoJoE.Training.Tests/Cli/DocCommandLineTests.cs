@@ -24,8 +24,11 @@ public sealed partial class DocCommandLineTests
             var variables = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var line in DocPages.ShellLines(file))
             {
-                var assignment = Assignment().Match(line.Text);
-                if (assignment.Success) { variables[assignment.Groups[1].Value] = Unquote(assignment.Groups[2].Value); continue; }
+                if (DocPages.Words(line.Text) is [var only] && Assignment().Match(only) is { Success: true } assignment)
+                {
+                    variables[assignment.Groups[1].Value] = assignment.Groups[2].Value; // RECIPE="--epochs 3 ...": quotes already gone
+                    continue;
+                }
                 if (Arguments(line.Text, variables) is not { } args) continue;
                 count++;
                 var errors = Parse(args, out var command);
@@ -129,8 +132,6 @@ public sealed partial class DocCommandLineTests
         }
         return result;
     }
-
-    private static string Unquote(string value) => value.Length >= 2 && value[0] is '"' or '\'' && value[^1] == value[0] ? value[1..^1] : value;
 
     [GeneratedRegex(@"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")]
     private static partial Regex Assignment();
