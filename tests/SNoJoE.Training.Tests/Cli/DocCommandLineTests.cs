@@ -99,12 +99,12 @@ public sealed partial class DocCommandLineTests
         var read = new List<string>();
         foreach (var arg in args)
         {
-            if (arg == "...")
+            var word = arg.Replace("[", "").Replace("]", "");
+            if (word == "...")
             {
                 if (read.Count > 0 && read[^1].StartsWith("--", StringComparison.Ordinal)) read.RemoveAt(read.Count - 1);
                 continue;
             }
-            var word = arg.Replace("[", "").Replace("]", "");
             if (word.Length == 0) continue;
             if (word.Contains('|', StringComparison.Ordinal) && !word.StartsWith("--", StringComparison.Ordinal)) word = word.Split('|')[0];
             read.Add(word);
