@@ -2,7 +2,7 @@ using System.Xml.Linq;
 
 namespace SNoJoE.Service.Tests.Deployment;
 
-/// <summary>The licence file, the package metadata that names it, and the README's account of what it does not cover.</summary>
+/// <summary>The licence file, the package metadata that names it, and the account of what it does not cover (README's Licences section, docs/licences.md).</summary>
 public sealed class LicenseTests
 {
     [Fact]
@@ -19,6 +19,12 @@ public sealed class LicenseTests
         var licences = readme[readme.IndexOf("## Licences", StringComparison.Ordinal)..];
         foreach (var named in new[] { "GPL-3+", "GPL-2+", "Apache-2.0", "tests/SNoJoE.Service.Tests/BundledModel/Images/", "[LICENSE](LICENSE)" })
             Assert.Contains(named, licences);
+
+        // the full account moved to docs/licences.md: the notices a binary distribution must carry stay stated there
+        var notices = RepositoryFiles.Read("docs/licences.md");
+        foreach (var named in new[] { "GPL-3+", "GPL-2+", "Apache-2.0", "tests/SNoJoE.Service.Tests/BundledModel/Images/", "[LICENSE](../LICENSE)",
+                     "Independent JPEG Group", "THIRD-PARTY-NOTICES.txt", "CC BY-SA 4.0", "assets/NOTICE" })
+            Assert.Contains(named, notices);
         Assert.True(File.Exists(RepositoryFiles.PathOf("CONTRIBUTING.md")));
         Assert.Contains("dotnet run --project src/SNoJoE.Cli --", RepositoryFiles.Read("CONTRIBUTING.md"));
     }
