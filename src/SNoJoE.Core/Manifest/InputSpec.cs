@@ -52,6 +52,7 @@ public sealed record InputSpec
     public long[] TensorShape(int batchSize) => IsNhwc ? [batchSize, Height, Width, 3] : [batchSize, 3, Height, Width];
 
     /// <summary>The shape in words, "[N,3,224,224]" or "[N,224,224,3]".</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string ShapeText => IsNhwc ? $"[N,{Height},{Width},3]" : $"[N,3,{Height},{Width}]";
 
     /// <summary>The ImageNet-pretrained CNTK ResNet18 of Microsoft.ML.DnnImageFeaturizer.ResNet18: BGR, 0-255, mean subtraction.</summary>
