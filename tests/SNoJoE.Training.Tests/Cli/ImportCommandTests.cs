@@ -87,6 +87,41 @@ public sealed class ImportCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Calibrate_and_evaluate_read_a_CSV_list_of_the_same_images_as_the_VOC_folder_and_a_COCO_file_without_the_labels_is_one_line()
+    {
+        var folder = NewFolder("formats");
+        var viaVoc = Path.Combine(folder, "voc", "own.onnx");
+        var viaCsv = Path.Combine(folder, "csv", "own.onnx");
+        foreach (var path in new[] { viaVoc, viaCsv })
+            Assert.Equal(0, (await CliRunner.RunAsync("import", "--model", OwnModelFiles.Nchw, "--labels", OwnModelFiles.Labels, "--resize", "shorter-side", "--out", path)).ExitCode);
+        // the VOC split val as a CSV list: path,label;label from the annotations, written here
+        var lists = NewFolder("lists");
+        foreach (var split in new[] { "val", "test" })
+            File.WriteAllLines(Path.Combine(lists, split + ".csv"), File.ReadAllLines(Path.Combine(OwnModelFiles.Voc, "ImageSets", "Main", split + ".txt"))
+                .Where(id => id.Length > 0)
+                .Select(id => $"{Path.Combine(OwnModelFiles.Voc, "JPEGImages", id + ".png")},{string.Join(";",
+                    Core.Datasets.VocAnnotation.Load(Path.Combine(OwnModelFiles.Voc, "Annotations", id + ".xml")).Objects.Select(o => o.Name))}"));
+        Assert.Equal(0, (await CliRunner.RunAsync("calibrate", "--model", viaVoc, "--data", OwnModelFiles.Voc, "--provider", "cpu")).ExitCode);
+        var csv = await CliRunner.RunAsync("calibrate", "--model", viaCsv, "--data", lists, "--provider", "cpu", "--label-thresholds", "f1");
+        Assert.True(csv.ExitCode == 0, csv.Error + csv.Output);
+        Assert.Equal(ManifestStore.LoadForModel(viaVoc).Score.Threshold, ManifestStore.LoadForModel(viaCsv).Score.Threshold);
+        Assert.Equal(48, ManifestStore.LoadForModel(viaCsv).Calibration!.LabelThresholdImages);
+
+        var report = NewFolder("csv-report");
+        var evaluate = await CliRunner.RunAsync("evaluate", "--model", viaCsv, "--id", lists, "--ood", $"textures={OwnModelFiles.Ood}", "--out", report, "--bootstrap", "0", "--provider", "cpu");
+        Assert.True(evaluate.ExitCode == 0, evaluate.Error + evaluate.Output);
+        Assert.True(ReportJson.Deserialize(File.ReadAllText(Path.Combine(report, ReportWriter.JsonFile))).Id.MAP is > 0.9);
+
+        var coco = NewFolder("coco");
+        Directory.CreateDirectory(Path.Combine(coco, "annotations"));
+        File.WriteAllText(Path.Combine(coco, "annotations", "instances_val.json"),
+            "{\"images\": [{\"id\": 1, \"file_name\": \"a.png\"}], \"annotations\": [{\"image_id\": 1, \"category_id\": 9}], " +
+            "\"categories\": [{\"id\": 1, \"name\": \"bar\"}, {\"id\": 2, \"name\": \"circle\"}, {\"id\": 3, \"name\": \"square\"}, {\"id\": 4, \"name\": \"triangle\"}, {\"id\": 9, \"name\": \"giraffe\"}]}");
+        AssertOneLineError(await CliRunner.RunAsync("calibrate", "--model", viaCsv, "--data", coco, "--provider", "cpu"),
+            "instances_val.json has no image of the chosen labels (bar, circle, square, triangle).");
+    }
+
+    [Fact]
     public async Task The_NHWC_model_declared_NCHW_is_refused_and_imported_when_left_to_the_shape()
     {
         var folder = NewFolder("nhwc");
