@@ -49,7 +49,7 @@ public static class Calibrator
 {
     public static readonly IReadOnlyList<(string Key, double Q)> Quantiles = [("p1", 0.01), ("p5", 0.05), ("p50", 0.50), ("p95", 0.95), ("p99", 0.99)];
 
-    public static async Task<CalibrationResult> RunAsync(DatasetScorer scorer, VocDataset voc, string split, double tpr,
+    public static async Task<CalibrationResult> RunAsync(DatasetScorer scorer, ILabelledImages voc, string split, double tpr,
         LabelThresholdMode labelThresholds = LabelThresholdMode.Keep, TimeProvider? clock = null, CancellationToken cancellationToken = default)
     {
         if (!(tpr > 0 && tpr <= 1)) throw new ArgumentOutOfRangeException(nameof(tpr), tpr, "--tpr must be in (0, 1].");

@@ -11,7 +11,8 @@ namespace SNoJoE.Evaluation;
 
 public sealed record EvaluationRequest
 {
-    public required VocDataset Id { get; init; }
+    /// <summary>The ID data, in any format the one reader interface takes (VOC, COCO, CSV / JSON lines).</summary>
+    public required ILabelledImages Id { get; init; }
     public string IdSplit { get; init; } = "test";
     public required IReadOnlyList<OodSetSpec> OodSets { get; init; }
     /// <summary>Shifted in-distribution VOC folders (full-spectrum OOD): scored and measured only, never fitted or tuned on.</summary>

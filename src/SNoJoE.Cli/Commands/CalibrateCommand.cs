@@ -16,7 +16,7 @@ public static class CalibrateCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "The exported model (.onnx); its manifest (.json beside it) is updated.", Required = true };
-        var data = new Option<string>("--data") { Description = "The in-distribution VOC folder (VOC2012, VOCdevkit or a folder holding one VOC* folder).", Required = true };
+        var data = new Option<string>("--data") { Description = "The in-distribution data: a VOC folder (VOC2012, VOCdevkit or a folder holding one VOC* folder), a COCO folder (annotations/instances_SPLIT.json, images in SPLIT/) or a folder of SPLIT.csv / SPLIT.jsonl lists (path,label;label).", Required = true };
         var split = new Option<string>("--split") { Description = "The split to calibrate on.", DefaultValueFactory = _ => "val" };
         var tpr = new Option<double>("--tpr") { Description = "Fraction of ID images to keep in-distribution (energy >= threshold).", DefaultValueFactory = _ => 0.95 };
         var batchSize = new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call (float32 outputs may differ in the last bits between batch sizes; the threshold is bit-identical for the same batch size).", DefaultValueFactory = _ => 32 };
@@ -36,8 +36,8 @@ public static class CalibrateCommand
         {
             double wanted = parse.GetValue(tpr);
             if (!(wanted > 0 && wanted <= 1)) throw new CliException($"--tpr {wanted.ToString(CultureInfo.InvariantCulture)} must be in (0, 1].");
-            var voc = VocDataset.Open(parse.GetValue(data)!);
-            voc.SplitIds(parse.GetValue(split)!); // a missing split fails before the model is loaded
+            var voc = LabelledImages.Open(parse.GetValue(data)!);
+            voc.CheckSplit(parse.GetValue(split)!); // a missing split fails before the model is loaded
             using var onnx = ScoringCommandOptions.LoadModel(parse.GetValue(model)!, parse.GetValue(provider)!);
             var mode = parse.GetValue(labelThresholds) switch { "none" => LabelThresholdMode.None, "f1" => LabelThresholdMode.F1, _ => LabelThresholdMode.Keep };
             var result = await ScoringProgressDisplay.RunAsync(progress =>

@@ -16,7 +16,7 @@ public static class EvaluateCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "The exported model (.onnx) with its manifest beside it.", Required = true };
-        var id = new Option<string>("--id") { Description = "The in-distribution VOC folder.", Required = true };
+        var id = new Option<string>("--id") { Description = "The in-distribution data: a VOC folder, a COCO folder (annotations/instances_SPLIT.json) or a folder of SPLIT.csv / SPLIT.jsonl lists (path,label;label).", Required = true };
         var idSplit = new Option<string>("--id-split") { Description = "The ID split to evaluate.", DefaultValueFactory = _ => "test" };
         var ood = new Option<string[]>("--ood")
         {
@@ -67,8 +67,8 @@ public static class EvaluateCommand
             }
             if (parse.GetValue(bootstrap) is var resamples && (resamples < 0 || resamples > 100_000))
                 throw new CliException($"--bootstrap must be between 0 and 100000 (got {resamples}).");
-            var voc = VocDataset.Open(parse.GetValue(id)!);
-            voc.SplitIds(parse.GetValue(idSplit)!); // a missing split fails before the model is loaded
+            var voc = LabelledImages.Open(parse.GetValue(id)!);
+            voc.CheckSplit(parse.GetValue(idSplit)!); // a missing split fails before the model is loaded
             var options = new DatasetScorerOptions { BatchSize = ScoringCommandOptions.CheckedBatchSize(parse.GetValue(batchSize)) };
             using var onnx = ScoringCommandOptions.LoadModel(parse.GetValue(model)!, parse.GetValue(provider)!);
 

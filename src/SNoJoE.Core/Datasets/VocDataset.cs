@@ -12,8 +12,29 @@ public enum BadSamplePolicy { Skip, Fail }
 /// read as an image-level multi-label dataset. Label names come from the annotations (sorted
 /// ordinally, so the order is stable); difficult objects count as present.
 /// </summary>
-public sealed class VocDataset
+public sealed class VocDataset : ILabelledImages
 {
+    public string Format => "VOC";
+
+    public void CheckSplit(string split) => SplitIds(split);
+
+    /// <summary>
+    /// The split for scoring: unlike <see cref="LoadSplit"/> (training), an image without an annotation is kept with null targets
+    /// (the VOC2012 test split has no public annotations) and a listed image whose file is missing is kept (the scorer reports it).
+    /// </summary>
+    public IReadOnlyList<LabelledImage> ListSplit(string split, IReadOnlyList<string> labels)
+    {
+        var multiHot = new MultiHotTargets(labels);
+        var images = new List<LabelledImage>();
+        foreach (var id in SplitIds(split))
+        {
+            var annotationPath = AnnotationPath(id);
+            images.Add(new LabelledImage(id, ImagePath(id), File.Exists(annotationPath) ? multiHot.Load(annotationPath) : null));
+        }
+        if (images.Count == 0) throw new DatasetException($"Split '{split}' of {Root} lists no images.");
+        return images;
+    }
+
     private VocDataset(string root) => Root = root;
 
     public string Root { get; }

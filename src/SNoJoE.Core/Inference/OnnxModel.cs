@@ -81,7 +81,7 @@ public sealed class OnnxModel : IDisposable
     }
 
     /// <summary>
-    /// Runs a batch. <paramref name="input"/> holds batchSize preprocessed images (3xHxW each);
+    /// Runs a batch. <paramref name="input"/> holds batchSize preprocessed images (3xHxW or HxWx3 each, as input.layout says);
     /// outputs are written to the caller's buffers: logits [batchSize x K], servedScores [batchSize] (the score the
     /// verdict is based on: the manifest's served score when it has one, else the joint energy),
     /// and features [batchSize x FeatureSize] when requested and available.
@@ -97,7 +97,7 @@ public sealed class OnnxModel : IDisposable
 
         var spec = Manifest.Input;
         using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-            input[..(batchSize * InputLength)], [batchSize, 3, spec.Height, spec.Width]);
+            input[..(batchSize * InputLength)], spec.TensorShape(batchSize));
         using var logitsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
             logits[..(batchSize * LabelCount)], [batchSize, LabelCount]);
         using var energyValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
@@ -177,8 +177,8 @@ public sealed class OnnxModel : IDisposable
             if (!session.InputMetadata.TryGetValue(spec.Name, out var input))
                 throw new ModelLoadException($"The model has no input '{spec.Name}' (it has: {string.Join(", ", session.InputMetadata.Keys)}).");
             var dims = input.Dimensions;
-            if (dims.Length != 4 || dims[1] != 3 || dims[2] != spec.Height || dims[3] != spec.Width)
-                throw new ModelLoadException($"The model input '{spec.Name}' has shape [{string.Join(",", dims)}] but the manifest says [N,3,{spec.Height},{spec.Width}].");
+            if (!InputShapeFits(dims, spec))
+                throw new ModelLoadException($"The model input '{spec.Name}' has shape [{string.Join(",", dims)}] but the manifest says {spec.ShapeText} (input.layout {spec.Layout}).");
             foreach (var name in new[] { manifest.Outputs.Logits, manifest.Score.Output })
                 if (!session.OutputMetadata.ContainsKey(name))
                     throw new ModelLoadException($"The model has no output '{name}'{(manifest.Score.IsBaked ? $" (served score {manifest.Score.Name})" : "")} (it has: {string.Join(", ", session.OutputMetadata.Keys)}).");
@@ -201,6 +201,14 @@ public sealed class OnnxModel : IDisposable
             session.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Rank 4 in the manifest's layout, 3 channels, the manifest's height and width (or a dynamic height or width, -1).</summary>
+    internal static bool InputShapeFits(int[] dims, InputSpec spec)
+    {
+        if (dims.Length != 4) return false;
+        var (channels, height, width) = spec.IsNhwc ? (dims[3], dims[1], dims[2]) : (dims[1], dims[2], dims[3]);
+        return channels == 3 && (height == spec.Height || height < 0) && (width == spec.Width || width < 0);
     }
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();

@@ -10,7 +10,7 @@ namespace SNoJoE.Core.Inference;
 /// opt-out is ORT_DISABLE_TELEMETRY=1 in the native environment, which .NET's
 /// Environment.SetEnvironmentVariable does not reach on Unix, hence libc setenv.
 /// </summary>
-internal static partial class OrtTelemetry
+public static partial class OrtTelemetry
 {
     private static int _disabled;
 

@@ -78,7 +78,12 @@ public static class ManifestStore
             if (i.Mean is null || i.Mean.Count != 3) problems.Add("input.mean must have 3 values");
             if (i.Std is null || i.Std.Count != 3 || i.Std.Any(s => !(s > 0))) problems.Add("input.std must have 3 positive values");
             if (!(i.Scale > 0) || float.IsInfinity(i.Scale)) problems.Add("input.scale must be positive");
-            if (!string.Equals(i.Resize, "stretch", StringComparison.OrdinalIgnoreCase)) problems.Add($"input.resize '{i.Resize}' is not supported (stretch)");
+            if (!string.Equals(i.Resize, InputSpec.Stretch, StringComparison.OrdinalIgnoreCase) && !i.IsShorterSideCrop)
+                problems.Add($"input.resize '{i.Resize}' is not supported (stretch or shorter-side)");
+            if (i.ShorterSide is { } side && (!i.IsShorterSideCrop || side < Math.Max(i.Width, i.Height) || side > 8192))
+                problems.Add($"input.shorterSide {side} needs resize shorter-side and must be at least the crop's larger side {Math.Max(i.Width, i.Height)} (at most 8192)");
+            if (!i.IsNhwc && !string.Equals(i.Layout, InputSpec.Nchw, StringComparison.OrdinalIgnoreCase))
+                problems.Add($"input.layout '{i.Layout}' must be NCHW or NHWC");
             if (!string.Equals(i.Resampler, "bilinear", StringComparison.OrdinalIgnoreCase)) problems.Add($"input.resampler '{i.Resampler}' is not supported (bilinear)");
             if (CntkResNet18InputSize.IsBackbone(m.Training?.Backbone) && CntkResNet18InputSize.Problem(i.Width, i.Height) is { } sizeProblem)
                 problems.Add(sizeProblem);

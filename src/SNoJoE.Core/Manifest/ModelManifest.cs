@@ -31,9 +31,23 @@ public sealed record ModelManifest
     public TrainingSummary? Training { get; init; }
     /// <summary>Set on a model written by <c>snojoe quantize</c>: how it was quantized and from which float32 model. Null for float32 models.</summary>
     public QuantizationInfo? Quantization { get; init; }
+    /// <summary>Set on a model brought in by <c>snojoe import</c> (trained elsewhere): where it came from and what import changed. Not written when null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ImportInfo? Import { get; init; }
 
     /// <summary>This manifest with the served score's threshold set (null: uncalibrated).</summary>
     public ModelManifest WithThreshold(double? threshold) => this with { Score = Score with { Threshold = threshold } };
+}
+
+/// <summary>How a model trained elsewhere was imported: the source ONNX file and what the import changed in the graph.</summary>
+public sealed record ImportInfo
+{
+    /// <summary>File name of the ONNX file as it was given.</summary>
+    public required string SourceModel { get; init; }
+    public required string SourceModelSha256 { get; init; }
+    /// <summary>What import changed, in words (the joint-energy output appended, the batch made dynamic, the Sigmoid's input taken as the logits...).</summary>
+    public required IReadOnlyList<string> Changes { get; init; }
+    public required DateTimeOffset Date { get; init; }
 }
 
 public sealed record OutputNames

@@ -65,7 +65,7 @@ public sealed record ModelResponse(
         var m = model.Manifest;
         var i = m.Input;
         return new ModelResponse(m.Name, model.Model.Sha256, Path.GetFileName(model.Path), m.Labels, m.LabelThresholds,
-            new InputResponse(i.Name, i.Width, i.Height, i.Resize, i.Resampler, i.ChannelOrder, i.Scale, i.Mean, i.Std),
+            new InputResponse(i.Name, i.Width, i.Height, i.Resize, i.Resampler, i.ChannelOrder, i.Scale, i.Mean, i.Std, i.Layout, i.ShorterSide),
             m.Score, model.ThresholdSource, m.Calibration, m.SpectralNorm, m.Training,
             new ProviderResponse(model.Model.Provider, model.RequestedProvider, model.Model.FallbackReason),
             model.Version, model.LoadedAt, lastReload, m.Quantization);
@@ -73,7 +73,7 @@ public sealed record ModelResponse(
 }
 
 public sealed record InputResponse(string Name, int Width, int Height, string Resize, string Resampler, string ChannelOrder,
-    float Scale, IReadOnlyList<float> Mean, IReadOnlyList<float> Std);
+    float Scale, IReadOnlyList<float> Mean, IReadOnlyList<float> Std, string Layout = InputSpec.Nchw, int? ShorterSide = null);
 
 /// <param name="InUse">"CUDA" or "CPU".</param>
 /// <param name="Requested">Inference:Provider: auto, cuda or cpu.</param>

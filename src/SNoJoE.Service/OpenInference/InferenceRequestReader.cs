@@ -162,7 +162,7 @@ public static class InferenceRequestReader
             if (name == spec.Name)
             {
                 if (datatype != "FP32") throw Invalid($"Input '{spec.Name}' is FP32 (the preprocessed tensor), not {datatype}; send encoded images as BYTES input '{BytesInput}'.");
-                int rows = Rows(shape, name, limits, [3, spec.Height, spec.Width], $"[N,3,{spec.Height},{spec.Width}]");
+                int rows = Rows(shape, name, limits, spec.IsNhwc ? [spec.Height, spec.Width, 3] : [3, spec.Height, spec.Width], spec.ShapeText);
                 long count = (long)rows * 3 * spec.Height * spec.Width;
                 var tensor = binarySize is null ? JsonFloats(data, count, name) : BinaryFloats(binary, count, name);
                 return new InferenceCall(id, null, tensor, rows, outputs, body);
@@ -172,7 +172,7 @@ public static class InferenceRequestReader
     }
 
     public static string InputsDescription(LoadedModel model) =>
-        $"'{BytesInput}' (BYTES [N], encoded JPEG, PNG, WebP or BMP images) or '{model.Manifest.Input.Name}' (FP32 [N,3,{model.Manifest.Input.Height},{model.Manifest.Input.Width}], preprocessed)";
+        $"'{BytesInput}' (BYTES [N], encoded JPEG, PNG, WebP or BMP images) or '{model.Manifest.Input.Name}' (FP32 {model.Manifest.Input.ShapeText}, preprocessed)";
 
     private static IReadOnlyList<RequestedOutput> Outputs(JsonElement root, LoadedModel model, bool allBinary)
     {

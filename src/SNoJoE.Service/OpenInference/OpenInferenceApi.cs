@@ -76,7 +76,7 @@ public static class OpenInferenceApi
         return TypedResults.Ok(new ModelMetadataResponse(manifest.Name, [model.Version], Platform,
             [
                 new(InferenceRequestReader.BytesInput, "BYTES", [-1]),
-                new(input.Name, "FP32", [-1, 3, input.Height, input.Width]),
+                new(input.Name, "FP32", input.IsNhwc ? [-1, input.Height, input.Width, 3] : [-1, 3, input.Height, input.Width]),
             ],
             OpenInferenceOutputs.Metadata(manifest),
             new Dictionary<string, object>
@@ -86,6 +86,7 @@ public static class OpenInferenceApi
                 ["served_score_threshold"] = manifest.Score.Threshold!,
                 ["channel_order"] = input.ChannelOrder,
                 ["resize"] = input.Resize,
+                ["layout"] = input.Layout,
                 ["scale"] = input.Scale,
                 ["mean"] = string.Join(",", input.Mean.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture))),
                 ["std"] = string.Join(",", input.Std.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture))),

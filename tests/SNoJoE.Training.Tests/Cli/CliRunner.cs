@@ -23,7 +23,7 @@ internal static class CliRunner
         {
             Console.SetOut(output);
             Console.SetError(error);
-            var root = new RootCommand("test") { CalibrateCommand.Create(), EvaluateCommand.Create(), CompareCommand.Create(), QuantizeCommand.Create(), BakeCommand.Create() };
+            var root = new RootCommand("test") { ImportCommand.Create(), CalibrateCommand.Create(), EvaluateCommand.Create(), CompareCommand.Create(), QuantizeCommand.Create(), BakeCommand.Create() };
             int code = await root.Parse(args).InvokeAsync();
             return new CliRun(code, output.ToString(), error.ToString());
         }
