@@ -158,6 +158,8 @@ public sealed class UserInterfaceBrowserTests
             await Assertions.Expect(facts.Locator("[data-field=served-score]")).ToHaveTextAsync("react-hidden:p95"); // the bundled model's baked score
             await Assertions.Expect(facts.Locator("[data-field=threshold]")).ToContainTextAsync(((double)modelJson["score"]!["threshold"]!).ToString("F4", System.Globalization.CultureInfo.InvariantCulture));
             await Assertions.Expect(facts.Locator("[data-field=provider]")).ToContainTextAsync("CPU");
+            // The bundled model says what it is: a demo of composed emoji scenes, not a model for photographs.
+            await Assertions.Expect(page.Locator("#model [data-field=demo-note]")).ToContainTextAsync("composed emoji scenes");
             await Assertions.Expect(facts.Locator("[data-field=labels]")).ToContainTextAsync("aeroplane, bicycle");
             await Assertions.Expect(facts.Locator("[data-field=labels]")).ToContainTextAsync("tvmonitor");
 
@@ -273,6 +275,7 @@ public sealed class UserInterfaceBrowserTests
             await keyField.FillAsync(key);
             await keyField.PressAsync("Enter"); // the form submits from the keyboard
             await Assertions.Expect(page.Locator("#model-facts [data-field=name]")).ToHaveTextAsync(ExportedModel.Shared.Manifest.Name);
+            await Assertions.Expect(page.Locator("#model [data-field=demo-note]")).ToHaveCountAsync(0); // not trained on VOCSynth
             await UiBrowser.ChooseAsync(page, image);
             await Assertions.Expect(UiBrowser.Card(page, "keyed.jpg")).ToHaveCountAsync(2);
             var card = UiBrowser.Card(page, "keyed.jpg").First; // the newest card is on top

@@ -140,7 +140,11 @@
     const calibration = m.calibration;
     const thresholds = m.labelThresholds;
     const customThresholds = Array.isArray(thresholds) && thresholds.some((t) => t !== 0.5);
-    return h('dl', { class: 'model-facts', id: 'model-facts' },
+    // A model trained on the synthetic benchmark (the bundled one) is a demo: say so before anyone tries a photo.
+    const demo = m.training && m.training.dataset === 'VOCSynth'
+      ? h('p', { class: 'demo-note', 'data-field': 'demo-note', text: 'A demo model, trained on composed emoji scenes: real photographs are out of its distribution. To serve your own model, see docs/own-model.md in the repository.' })
+      : null;
+    const facts = h('dl', { class: 'model-facts', id: 'model-facts' },
       row('Name', h('span', { 'data-field': 'name', text: m.name })),
       row('Version', h('code', { 'data-field': 'version', text: modelVersion(m) })),
       row('Spectral norm', h('span', { 'data-field': 'spectral-norm', text: sn.mode ? `${sn.mode}${sn.coefficient ? ` (c = ${sn.coefficient})` : ''}` : 'unknown' })),
@@ -151,6 +155,7 @@
       row('Provider', h('span', { 'data-field': 'provider', text: `${provider.inUse || '?'} (requested ${provider.requested || '?'})${provider.fallbackReason ? `: ${provider.fallbackReason}` : ''}` })),
       row(`Labels (${(m.labels || []).length})`, h('span', { 'data-field': 'labels', class: 'labels-list', text: (m.labels || []).join(', ') }),
         h('span', { class: 'muted', text: customThresholds ? ' (per-label thresholds from the manifest)' : ' (present at probability ≥ 0.5)' })));
+    return demo ? h('div', {}, demo, facts) : facts;
   }
 
   // ---- scoring ----
