@@ -4,6 +4,9 @@ using Microsoft.ML.OnnxRuntime;
 using SNoJoE.Core.Datasets;
 using SNoJoE.Core.Manifest;
 using SNoJoE.Evaluation;
+using SNoJoE.Evaluation.Detectors;
+using SNoJoE.Evaluation.Quantization;
+using SNoJoE.Evaluation.Serving;
 using SNoJoE.OnnxGraph.Import;
 using SNoJoE.Service.Tests.Fixtures;
 
@@ -115,5 +118,70 @@ public sealed class OwnModelServiceTests : IClassFixture<OwnModelServiceTests.Im
         Assert.Equal("NHWC", (string?)model!["input"]!["layout"]);
         Assert.Equal("shorter-side", (string?)model["input"]!["resize"]);
         Assert.Equal("BGR", (string?)model["input"]!["channelOrder"]);
+    }
+
+    [Fact]
+    public async Task Bake_and_quantize_work_on_the_imported_model_and_the_service_serves_what_they_make()
+    {
+        var voc = VocDataset.Open(OwnModelFiles.Voc);
+        var folder = Path.Combine(_imported.Directory, "derived");
+        // auto: the candidates the imported graph can compute (no exported head: ReAct, ASH and DICE are left out)
+        var notes = new List<string>();
+        var auto = await ServedScoreBaker.RunAsync(new BakeRequest
+        {
+            ModelPath = _imported.Nchw, OutputPath = Path.Combine(folder, "auto.onnx"), SelectOn = OwnModelFiles.Ood, Data = voc,
+            Candidates = ScoreSelection.DefaultCandidates.Select(ServedScoreSpec.Parse).ToArray(), FitSplit = "val", Provider = "cpu", BootstrapResamples = 200,
+        }, notes.Add);
+        Assert.NotNull(auto.Selection);
+        Assert.Contains(notes, n => n.StartsWith("candidates left out", StringComparison.Ordinal) && n.Contains("react-hidden:p90"));
+        // a named score that only needs the logits, baked into the graph and served
+        var baked = await ServedScoreBaker.RunAsync(new BakeRequest
+        {
+            ModelPath = _imported.Nchw, OutputPath = Path.Combine(folder, "t2.onnx"), Score = ServedScoreSpec.Parse("temperature:2"), Data = voc, Provider = "cpu",
+        });
+        var int8 = Int8Quantization.Run(new QuantizeRequest
+        {
+            ModelPath = _imported.Nchw, OutputPath = Path.Combine(folder, "own.int8.onnx"),
+            CalibrationImages = voc.SplitIds("val").Select(voc.ImagePath).ToArray(), CalibrationSplit = "val",
+        });
+        foreach (var path in new[] { auto.ModelPath, baked.ModelPath, int8.ModelPath })
+        {
+            using var model = EvaluationModel.Load(path, "cpu");
+            await Calibrator.RunAsync(new DatasetScorer(model), voc, "val", 0.95);
+        }
+
+        using var original = new InferenceSession(OwnModelFiles.Nchw);
+        var files = OwnModelFiles.IdTestImages().Take(6).Concat(OwnModelFiles.OodImages().Take(6)).ToArray();
+        await using (var factory = new ServiceFactory(new Dictionary<string, string?> { ["Model:Path"] = baked.ModelPath }))
+        {
+            using var client = await factory.CreateReadyClientAsync();
+            foreach (var file in files)
+            {
+                var expected = OwnModelFiles.ReferenceLogits(original, file, nhwc: false);
+                var score = await (await client.PostRawAsync(await File.ReadAllBytesAsync(file), "image/png")).ReadScoreAsync();
+                Assert.Equal("temperature:2", score.Score.Name);
+                // T * sum softplus(logit / T) by hand, on the original graph's logits
+                double tempered = 2 * expected.Sum(l => Math.Log(1 + Math.Exp(l / 2.0)));
+                Assert.Equal(tempered, score.Score.Value, 1e-3);
+                Assert.Equal(OwnModelFiles.JointEnergy(expected), score.JointEnergy, 1e-3);
+                Assert.Equal(score.Score.Value < score.Score.Threshold, score.IsOutOfDistribution);
+            }
+        }
+        // The int8 model as served: its own graph's logits (ONNX Runtime on the same hand-preprocessed pixels), its own threshold.
+        using var quantized = new InferenceSession(int8.ModelPath);
+        var int8Manifest = ManifestStore.LoadForModel(int8.ModelPath);
+        Assert.NotEqual(ManifestStore.LoadForModel(_imported.Nchw).Score.Threshold, int8Manifest.Score.Threshold);
+        await using (var factory = new ServiceFactory(new Dictionary<string, string?> { ["Model:Path"] = int8.ModelPath }))
+        {
+            using var client = await factory.CreateReadyClientAsync();
+            foreach (var file in files)
+            {
+                var expected = OwnModelFiles.ReferenceLogits(quantized, file, nhwc: false, output: int8Manifest.Outputs.Logits);
+                var score = await (await client.PostRawAsync(await File.ReadAllBytesAsync(file), "image/png")).ReadScoreAsync();
+                for (int k = 0; k < expected.Length; k++) Assert.Equal(expected[k], score.Scores[k].Logit, 1e-4);
+                Assert.Equal(OwnModelFiles.JointEnergy(expected), score.Score.Value, 1e-3);
+                Assert.Equal(score.Score.Value < int8Manifest.Score.Threshold, score.IsOutOfDistribution);
+            }
+        }
     }
 }

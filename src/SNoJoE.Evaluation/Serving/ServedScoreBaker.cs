@@ -60,10 +60,6 @@ public static class ServedScoreBaker
         if (specs.Count == 0) throw new BakeException("No candidate scores to choose from.");
         if (request.SelectOn is not null && specs.FirstOrDefault(s => s.IsKnn) is { } knn)
             throw new BakeException($"{knn} is a distance, not an energy: the automatic choice is among energy-family scores only (bake KNN by naming it).");
-        var splits = request.Data.AvailableSplits();
-        foreach (var (split, needed) in new[] { (request.FitSplit, specs.Any(s => s.NeedsFitData || s.NeedsHead)), (request.TuneSplit, specs.Any(s => s.FitTemperature)), (request.SelectSplit, request.SelectOn is not null) })
-            if (needed && !splits.Contains(split, StringComparer.Ordinal))
-                throw new BakeException($"The dataset {request.Data.Root} has no split '{split}' (it has: {string.Join(", ", splits)}).");
         IReadOnlyList<string> outlierFiles = [];
         if (request.SelectOn is { } folder)
         {
@@ -76,16 +72,28 @@ public static class ServedScoreBaker
         // A model that serves a score already gets the new one instead: its logits and features are its source model's.
         var replaced = manifest.Score.IsBaked ? manifest.Score : null;
         if (replaced is not null) log($"'{Path.GetFileName(request.ModelPath)}' serves {replaced.Name}: the new score replaces it (the logits stay {replaced.SourceModel}'s)");
-        if (specs.Any(s => s.NeedsFitData || s.NeedsHead) && model.FeatureSize == 0)
-            throw new BakeException($"The model has no '{manifest.Outputs.Features ?? "features"}' output, which {specs.First(s => s.NeedsFitData || s.NeedsHead)} needs.");
-        HeadWeights? head = null;
-        if (specs.Any(s => s.NeedsHead))
+        string? headWhy = null;
+        var head = specs.Any(s => s.NeedsHead) && model.FeatureSize > 0 ? HeadWeights.TryLoad(request.ModelPath, out headWhy) : null;
+        if (head is { } found && found.Features != model.FeatureSize)
+            (head, headWhy) = (null, $"the head reads {found.Features} features but the model outputs {model.FeatureSize}.");
+        string? Unavailable(ServedScoreSpec spec) =>
+            (spec.NeedsFitData || spec.NeedsHead) && model.FeatureSize == 0 ? $"the model has no '{manifest.Outputs.Features ?? "features"}' output"
+            : spec.NeedsHead && head is null ? $"it needs the exported classifier head: {headWhy}"
+            : null;
+        if (request.Score is { } named && Unavailable(named) is { } why)
+            throw new BakeException($"{named} cannot be baked into this model: {why}");
+        if (request.Score is null)
         {
-            head = HeadWeights.TryLoad(request.ModelPath, out var why)
-                ?? throw new BakeException($"{specs.First(s => s.NeedsHead)} needs the exported classifier head: {why}");
-            if (head.Features != model.FeatureSize)
-                throw new BakeException($"The head reads {head.Features} features but the model outputs {model.FeatureSize}.");
+            // A model from elsewhere (snojoe import) may lack the features or the exported head: its candidates are those it can compute.
+            foreach (var group in specs.Where(s => Unavailable(s) is not null).GroupBy(s => Unavailable(s)!, StringComparer.Ordinal))
+                log($"candidates left out ({group.Key}): {string.Join(", ", group)}");
+            specs = [.. specs.Where(s => Unavailable(s) is null)];
+            if (specs.Count == 0) throw new BakeException("None of the candidate scores can be computed on this model.");
         }
+        var splits = request.Data.AvailableSplits();
+        foreach (var (split, needed) in new[] { (request.FitSplit, specs.Any(s => s.NeedsFitData || s.NeedsHead)), (request.TuneSplit, specs.Any(s => s.FitTemperature)), (request.SelectSplit, request.SelectOn is not null) })
+            if (needed && !splits.Contains(split, StringComparer.Ordinal))
+                throw new BakeException($"The dataset {request.Data.Root} has no split '{split}' (it has: {string.Join(", ", splits)}).");
 
         var scorer = new DatasetScorer(model, request.ScorerOptions with { WithFeatures = model.FeatureSize > 0 });
         // Each split is scored once (every image); the fitting steps take its annotated images, the selection all of them.
@@ -155,7 +163,8 @@ public static class ServedScoreBaker
             {
                 Name = chosen.Spec.ToString(),
                 Family = chosen.Spec.Family,
-                Output = ServedScoreGraph.OutputName,
+                // The plain joint energy, even when a rule chose it, is read where every model has it.
+                Output = chosen.Spec.IsJointEnergy ? manifest.Outputs.JointEnergy : ServedScoreGraph.OutputName,
                 Description = chosen.Spec.Describe(),
                 Layer = chosen.Spec.LayerName,
                 Parameters = chosen.Parameters(),

@@ -35,7 +35,7 @@ internal static class OwnModelFiles
     private static int PythonRoundHalf(int twice) => twice % 2 == 0 ? twice / 2 : (twice / 2) % 2 == 0 ? twice / 2 : twice / 2 + 1;
 
     /// <summary>The original graph's logits for one image file: NCHW RGB (p/255 - mean)/std, or NHWC BGR 0-255.</summary>
-    public static float[] ReferenceLogits(InferenceSession original, string imagePath, bool nhwc)
+    public static float[] ReferenceLogits(InferenceSession original, string imagePath, bool nhwc, string? output = null)
     {
         using var image = Image.Load<Rgb24>(imagePath);
         if (Math.Min(image.Width, image.Height) != Side) throw new InvalidOperationException($"{imagePath}: the fixture's images have a shorter side of {Side}.");
@@ -55,7 +55,7 @@ internal static class OwnModelFiles
         long[] shape = nhwc ? [1, Side, Side, 3] : [1, 3, Side, Side];
         using var input = OrtValue.CreateTensorValueFromMemory(tensor, shape);
         var inputName = original.InputMetadata.Keys.Single();
-        using var outputs = original.Run(new RunOptions(), [inputName], [input], [original.OutputMetadata.Keys.Single()]);
+        using var outputs = original.Run(new RunOptions(), [inputName], [input], [output ?? original.OutputMetadata.Keys.Single()]);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
