@@ -19,7 +19,7 @@ public static class BakeCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "The exported model (.onnx, float32 or int8) with its manifest beside it.", Required = true };
-        var data = new Option<string>("--data") { Description = "The in-distribution VOC folder the constants are fitted on.", Required = true };
+        var data = new Option<string>("--data") { Description = "The in-distribution data the constants are fitted on: a VOC folder, a COCO folder or SPLIT.csv / SPLIT.jsonl lists (as calibrate takes).", Required = true };
         var score = new Option<string>("--score")
         {
             Description = "The score: parts joined by '+' (react[-hidden|-pooled][:pP], ash-p|ash-b|ash-s[-hidden|-pooled][:PRUNE], dice[:SPARSITY], "
@@ -67,7 +67,7 @@ public static class BakeCommand
             catch (FormatException e) { throw new CliException($"--{(auto ? "candidates" : "score")}: {e.Message}"); }
             var modelPath = parse.GetValue(model)!;
             if (!File.Exists(modelPath)) throw new CliException($"Model file '{modelPath}' does not exist.");
-            var voc = VocDataset.Open(parse.GetValue(data)!);
+            var voc = LabelledImages.Open(parse.GetValue(data)!);
 
             BakeResult result;
             try

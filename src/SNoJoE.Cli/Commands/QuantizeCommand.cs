@@ -19,7 +19,7 @@ public static class QuantizeCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "The float32 model (.onnx) with its manifest beside it.", Required = true };
-        var data = new Option<string>("--data") { Description = "The in-distribution VOC folder the calibration images come from.", Required = true };
+        var data = new Option<string>("--data") { Description = "The in-distribution data the calibration images come from: a VOC folder, a COCO folder or SPLIT.csv / SPLIT.jsonl lists (as calibrate takes).", Required = true };
         var split = new Option<string>("--split") { Description = "The split to calibrate on.", DefaultValueFactory = _ => "val" };
         var images = new Option<int>("--images") { Description = "Calibration images: the first N of the split.", DefaultValueFactory = _ => 500 };
         var output = new Option<string>("--out") { Description = "The int8 model to write (.onnx); its manifest is written beside it.", Required = true };
@@ -57,10 +57,10 @@ public static class QuantizeCommand
             if (source.Quantization is not null) throw new CliException($"'{modelPath}' is already quantized ({source.Quantization.Method}).");
             if (source.Score.IsBaked)
                 throw new CliException($"'{modelPath}' carries a baked served score ({source.Score.Name}): quantize its source model ({source.Score.SourceModel}), then bake the int8 model.");
-            var voc = VocDataset.Open(parse.GetValue(data)!);
-            var ids = voc.SplitIds(parse.GetValue(split)!);
-            if (ids.Count == 0) throw new CliException($"Split '{parse.GetValue(split)}' lists no images.");
-            var paths = ids.Select(voc.ImagePath).ToArray();
+            var dataset = LabelledImages.Open(parse.GetValue(data)!);
+            dataset.CheckSplit(parse.GetValue(split)!);
+            var paths = dataset.ListSplit(parse.GetValue(split)!, source.Labels).Select(i => i.Path).ToArray();
+            if (paths.Length == 0) throw new CliException($"Split '{parse.GetValue(split)}' lists no images.");
             var calibration = paths.Take(count).ToArray();
             var heldOut = paths.Skip(calibration.Length).Take(parity).ToArray();
 
@@ -70,7 +70,7 @@ public static class QuantizeCommand
                 OutputPath = outPath,
                 CalibrationImages = calibration,
                 CalibrationSplit = parse.GetValue(split)!,
-                Data = voc.Root,
+                Data = dataset.Root,
                 Method = parse.GetValue(method)!,
                 Percentile = pct,
                 WeightRange = parse.GetValue(weightRange)!,

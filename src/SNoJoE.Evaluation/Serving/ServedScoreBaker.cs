@@ -17,7 +17,7 @@ public sealed record BakeRequest
     public IReadOnlyList<ServedScoreSpec> Candidates { get; init; } = [];
     /// <summary>The auxiliary outlier folder for the automatic choice (never an OOD test set).</summary>
     public string? SelectOn { get; init; }
-    public required VocDataset Data { get; init; }
+    public required ILabelledImages Data { get; init; }
     /// <summary>ID split for activation statistics (ReAct clip, DICE contributions) and the KNN bank.</summary>
     public string FitSplit { get; init; } = "train";
     /// <summary>ID split the temperature is chosen on.</summary>
@@ -232,7 +232,7 @@ public static class ServedScoreBaker
         var splits = request.Data.AvailableSplits();
         var split = new[] { request.FitSplit, request.TuneSplit, request.SelectSplit }.FirstOrDefault(s => splits.Contains(s, StringComparer.Ordinal))
             ?? throw new BakeException($"The dataset has none of the splits '{request.FitSplit}', '{request.TuneSplit}' to check the baked score on.");
-        var paths = request.Data.SplitIds(split).Take(request.ParityImages).Select(request.Data.ImagePath).ToArray();
+        var paths = request.Data.ListSplit(split, baked.Manifest.Labels).Take(request.ParityImages).Select(i => i.Path).ToArray();
         var scored = await new DatasetScorer(baked, request.ScorerOptions with { WithFeatures = baked.FeatureSize > 0 })
             .ScoreAllAsync(paths, cancellationToken: cancellationToken);
         double maxAbs = 0, maxRel = 0;

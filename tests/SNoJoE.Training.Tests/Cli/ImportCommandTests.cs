@@ -112,6 +112,18 @@ public sealed class ImportCommandTests : IDisposable
         Assert.True(evaluate.ExitCode == 0, evaluate.Error + evaluate.Output);
         Assert.True(ReportJson.Deserialize(File.ReadAllText(Path.Combine(report, ReportWriter.JsonFile))).Id.MAP is > 0.9);
 
+        // bake and quantize read the same lists: the same images as from the VOC folder give the same bytes
+        foreach (var (name, data) in new[] { ("voc", OwnModelFiles.Voc), ("csv", lists) })
+        {
+            var int8 = await CliRunner.RunAsync("quantize", "--model", viaVoc, "--data", data, "--split", "val", "--images", "24", "--parity-images", "8",
+                "--out", Path.Combine(folder, "int8-" + name + ".onnx"));
+            Assert.True(int8.ExitCode == 0, int8.Error + int8.Output);
+            var bake = await CliRunner.RunAsync("bake", "--model", viaVoc, "--data", data, "--score", "temperature:2", "--out", Path.Combine(folder, "t2-" + name + ".onnx"), "--provider", "cpu");
+            Assert.True(bake.ExitCode == 0, bake.Error + bake.Output);
+        }
+        Assert.Equal(File.ReadAllBytes(Path.Combine(folder, "int8-voc.onnx")), File.ReadAllBytes(Path.Combine(folder, "int8-csv.onnx")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(folder, "t2-voc.onnx")), File.ReadAllBytes(Path.Combine(folder, "t2-csv.onnx")));
+
         var coco = NewFolder("coco");
         Directory.CreateDirectory(Path.Combine(coco, "annotations"));
         File.WriteAllText(Path.Combine(coco, "annotations", "instances_val.json"),
