@@ -19,8 +19,8 @@ public static class MarkdownReport
             ? $"- Served score (the verdict's): `{served}`, a graph output baked in by `bake`; labels come from the unmodified logits"
             : "- Served score (the verdict's): joint energy");
         md.AppendLine(m.EnergyThreshold is { } t
-            ? $"- Energy threshold: {Number(t, "G9")}" + (m.CalibrationSplit is { } cs ? $" (calibrated on split `{cs}` at TPR {Pct(m.CalibrationTpr)})" : "")
-            : "- Energy threshold: none (not calibrated)");
+            ? $"- Threshold of the served score: {Number(t, "G9")}" + (m.CalibrationSplit is { } cs ? $" (calibrated on split `{cs}` at TPR {Pct(m.CalibrationTpr)})" : "")
+            : "- Threshold of the served score: none (not calibrated)");
         md.AppendLine($"- ID: `{report.Id.Dataset}`, split `{report.Id.Split}`, {report.Id.Images} images ({report.Id.AnnotatedImages} annotated)");
         md.AppendLine($"- Protocol: ID is the positive class; FPR95 = FPR at the ROC point whose TPR is nearest {Number(report.Protocol.RecallLevel, "0.##")}; AUPR = AUPR-In. Numbers x100.");
         md.AppendLine($"- Generated {report.Generated.ToString("u", CultureInfo.InvariantCulture)}").AppendLine();
