@@ -11,7 +11,7 @@ public static class TrainCommand
 {
     public static Command Create()
     {
-        var data = new Option<string>("--data") { Description = "VOC folder (JPEGImages/, Annotations/, ImageSets/Main/).", Required = true };
+        var data = new Option<string>("--data") { Description = "The training data, with train and val splits: a VOC folder (JPEGImages/, Annotations/, ImageSets/Main/), a COCO folder (annotations/instances_SPLIT.json) or SPLIT.csv / SPLIT.jsonl lists of path,label;label. Labels are those the splits hold, sorted.", Required = true };
         var output = new Option<string>("--out") { Description = "Run folder for run.json, checkpoints and history.", Required = true };
         var backbone = new Option<string?>("--backbone") { Description = "Pretrained CNN as ONNX (default: ResNet18.onnx of Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1)." };
         var spectralNorm = new Option<string>("--spectral-norm") { Description = "none | conv (SNoJoE) | soft.", DefaultValueFactory = _ => "conv" };

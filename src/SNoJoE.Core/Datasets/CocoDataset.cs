@@ -82,4 +82,28 @@ public sealed class CocoDataset : ILabelledImages
     }
 
     public string Fingerprint() => LabelledImages.Fingerprint(Directory.EnumerateFiles(AnnotationsDirectory, "instances_*.json"));
+
+    /// <summary>The categories that at least one annotation of the splits uses, sorted by name.</summary>
+    public IReadOnlyList<string> DiscoverLabels(IEnumerable<string>? splits = null, BadSamplePolicy policy = BadSamplePolicy.Fail, Action<string>? report = null)
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var split in splits ?? AvailableSplits())
+        {
+            var file = AnnotationFile(split);
+            try
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
+                var byId = doc.RootElement.GetProperty("categories").EnumerateArray()
+                    .ToDictionary(c => c.GetProperty("id").GetInt64(), c => c.GetProperty("name").GetString() ?? "");
+                foreach (var a in doc.RootElement.GetProperty("annotations").EnumerateArray())
+                    if (byId.TryGetValue(a.GetProperty("category_id").GetInt64(), out var name)) names.Add(name);
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                throw new DatasetException($"{file}: not COCO instances JSON (needs images, annotations and categories): {e.Message}", e);
+            }
+        }
+        if (names.Count == 0) throw new DatasetException($"No annotated category found in {Root}.");
+        return [.. names];
+    }
 }

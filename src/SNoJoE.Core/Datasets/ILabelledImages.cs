@@ -24,6 +24,26 @@ public interface ILabelledImages
     IReadOnlyList<LabelledImage> ListSplit(string split, IReadOnlyList<string> labels);
     /// <summary>"sha256:" over the split lists and annotations (not the pixels).</summary>
     string Fingerprint();
+
+    /// <summary>The label names the splits hold (all of them when null), sorted ordinally: what a model trained on them predicts.</summary>
+    IReadOnlyList<string> DiscoverLabels(IEnumerable<string>? splits = null, BadSamplePolicy policy = BadSamplePolicy.Fail, Action<string>? report = null);
+
+    /// <summary>
+    /// A split's annotated images, for training: every image with a missing file is an error, or skipped and reported under
+    /// <see cref="BadSamplePolicy.Skip"/>. VOC also checks each annotation file (<see cref="VocDataset.LoadSplit"/>).
+    /// </summary>
+    IReadOnlyList<VocSample> LoadSplit(string split, IReadOnlyList<string> labels, BadSamplePolicy policy = BadSamplePolicy.Fail, Action<string>? report = null)
+    {
+        var samples = new List<VocSample>();
+        foreach (var image in ListSplit(split, labels))
+        {
+            if (image.Targets is null) continue;
+            if (File.Exists(image.Path)) samples.Add(new VocSample(image.Id, image.Path, image.Targets));
+            else if (policy == BadSamplePolicy.Skip) report?.Invoke($"{image.Path}: image listed in split '{split}' is missing. (skipped)");
+            else throw new DatasetException($"{image.Path}: image listed in split '{split}' is missing.");
+        }
+        return samples;
+    }
 }
 
 /// <summary>Opens the format a path holds.</summary>

@@ -36,9 +36,27 @@ public sealed class ListDataset : ILabelledImages
 
     public IReadOnlyList<LabelledImage> ListSplit(string split, IReadOnlyList<string> labels)
     {
-        var file = SplitFile(split);
         var index = LabelledImages.Index(labels);
-        var images = new List<LabelledImage>();
+        var images = Lines(split)
+            .Select(l => new LabelledImage(l.Path, l.FullPath, LabelledImages.Targets(l.Labels, index, labels.Count, l.Where)))
+            .ToArray();
+        if (images.Length == 0) throw new DatasetException($"Split '{split}' ({SplitFile(split)}) lists no images.");
+        return images;
+    }
+
+    public IReadOnlyList<string> DiscoverLabels(IEnumerable<string>? splits = null, BadSamplePolicy policy = BadSamplePolicy.Fail, Action<string>? report = null)
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var split in splits ?? AvailableSplits())
+            foreach (var line in Lines(split)) names.UnionWith(line.Labels);
+        if (names.Count == 0) throw new DatasetException($"No labels found in {Root}.");
+        return [.. names];
+    }
+
+    /// <summary>The split's lines: the path as written, the full path, the labels and where the line is (for errors).</summary>
+    private IEnumerable<(string Path, string FullPath, string[] Labels, string Where)> Lines(string split)
+    {
+        var file = SplitFile(split);
         var lines = File.ReadAllLines(file);
         bool json = file.EndsWith(".jsonl", StringComparison.Ordinal);
         for (int n = 0; n < lines.Length; n++)
@@ -57,11 +75,9 @@ public sealed class ListDataset : ILabelledImages
                 path = line[..comma].Trim();
                 names = line[(comma + 1)..].Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             }
-            var full = Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(Root, path));
-            images.Add(new LabelledImage(path, full, LabelledImages.Targets(names, index, labels.Count, where)));
+            var full = System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.GetFullPath(System.IO.Path.Combine(Root, path));
+            yield return (path, full, [.. names], where);
         }
-        if (images.Count == 0) throw new DatasetException($"Split '{split}' ({file}) lists no images.");
-        return images;
     }
 
     private static (string Path, IEnumerable<string> Labels) ParseJson(string line, string where)

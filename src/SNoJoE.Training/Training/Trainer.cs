@@ -24,7 +24,7 @@ public sealed class Trainer(TrainingOptions options, Action<string> log, IProgre
     public async Task<RunState> RunAsync(bool resume, CancellationToken cancellationToken = default)
     {
         torch.set_num_threads(Math.Max(1, options.Threads));
-        var dataset = VocDataset.Open(options.DataDirectory);
+        var dataset = LabelledImages.Open(options.DataDirectory);
         RunState state;
         if (resume)
         {

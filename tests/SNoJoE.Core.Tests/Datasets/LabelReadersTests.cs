@@ -90,6 +90,31 @@ public sealed class LabelReadersTests : IDisposable
         Assert.Equal(Path.Combine(root, "val2017", "000010.jpg"), images[0].Path);
         // a subset by name: a model of cats only keeps image 11
         Assert.Equal(["000011"], data.ListSplit("val2017", ["cat"]).Select(i => i.Id));
+        // what train learns: the categories annotations use (the unused 'none of them' do not count), sorted
+        Assert.Equal(["cat", "dog", "giraffe", "person"], data.DiscoverLabels());
+    }
+
+    [Fact]
+    public void List_labels_for_training_are_the_union_of_the_splits_labels_sorted_and_missing_images_are_skipped_or_refused()
+    {
+        var root = Folder("lists-train");
+        Directory.CreateDirectory(Path.Combine(root, "img"));
+        File.WriteAllBytes(Path.Combine(root, "img", "a.jpg"), [1]);
+        File.WriteAllBytes(Path.Combine(root, "img", "b.jpg"), [1]);
+        File.WriteAllLines(Path.Combine(root, "train.csv"), ["img/a.jpg,person;cat", "img/b.jpg,", "img/gone.jpg,cat"]);
+        File.WriteAllLines(Path.Combine(root, "val.jsonl"), ["{\"path\": \"img/a.jpg\", \"labels\": [\"zebra\"]}"]);
+        var data = LabelledImages.Open(root);
+        Assert.Equal(["cat", "person", "zebra"], data.DiscoverLabels(["train", "val"]));
+        Assert.Equal(["cat", "person"], data.DiscoverLabels(["train"]));
+
+        var skipped = new List<string>();
+        var samples = data.LoadSplit("train", ["cat", "person"], BadSamplePolicy.Skip, skipped.Add);
+        Assert.Equal(["img/a.jpg", "img/b.jpg"], samples.Select(s => s.Id));
+        Assert.Equal([true, true], samples[0].Targets);
+        Assert.Equal([false, false], samples[1].Targets);
+        Assert.Contains("gone.jpg", Assert.Single(skipped));
+        var e = Assert.Throws<DatasetException>(() => data.LoadSplit("train", ["cat", "person"]));
+        Assert.Contains("gone.jpg", e.Message);
     }
 
     [Fact]

@@ -28,6 +28,8 @@ public sealed class ReproducibleRunsFixture : IAsyncLifetime
     public string Outliers => _folder.Sub("outliers");
     public string WithOutliers => _folder.Sub("oe");
     public string WithOutliersResumed => _folder.Sub("oe-resumed");
+    /// <summary>The same images and labels as the VOC folder, given as train.csv / val.csv lists of path,label;label.</summary>
+    public string FromLists => _folder.Sub("from-lists");
 
     /// <summary>Outlier exposure's options: 1 outlier + 3 ID images per batch of 4, plus the energy margin.</summary>
     public string[] OutlierOptions => ["--outliers", Outliers, "--outlier-ratio", "0.25", "--energy-margin", "6,2", "--energy-weight", "0.05"];
@@ -36,7 +38,9 @@ public sealed class ReproducibleRunsFixture : IAsyncLifetime
     {
         var data = TestModels.WriteShapesVoc(_folder.Path, perSplit: 8, seed: 4, size: 48);
         WriteNoiseImages(Outliers, count: 5, size: 48);
+        var lists = WriteLists(data, _folder.Sub("lists"));
         await Task.WhenAll(
+            TrainAsync(lists, FromLists, Seed, Epochs),
             TrainAsync(data, WithOutliers, Seed, Epochs, OutlierOptions),
             TrainAsync(data, WithOutliersResumed, Seed, epochs: 1, OutlierOptions),
             TrainAsync(data, Same1, Seed, Epochs),
@@ -62,6 +66,17 @@ public sealed class ReproducibleRunsFixture : IAsyncLifetime
             "--lr-backbone", "1e-3", "--lr-head", "1e-2", .. extra,
         ]);
         Assert.True(run.ExitCode == 0, $"train exited with {run.ExitCode}:\n{run.Output}\n{run.Error}");
+    }
+
+    /// <summary>The VOC folder's train and val splits as CSV lists (absolute paths; labels from the XML, in split order).</summary>
+    private static string WriteLists(string voc, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var dataset = Core.Datasets.VocDataset.Open(voc);
+        foreach (var split in new[] { "train", "val" })
+            File.WriteAllLines(Path.Combine(folder, split + ".csv"), dataset.SplitIds(split).Select(id =>
+                $"{dataset.ImagePath(id)},{string.Join(";", Core.Datasets.VocAnnotation.Load(dataset.AnnotationPath(id)).Objects.Select(o => o.Name).Distinct())}"));
+        return folder;
     }
 
     /// <summary>Random-noise JPEGs: images with none of the shapes' labels.</summary>
@@ -96,6 +111,13 @@ public sealed class ReproducibilityTests(ReproducibleRunsFixture runs) : IClassF
     {
         foreach (var file in Checkpoints) AssertSameBytes(runs.Same1, runs.Same2, file);
         Assert.Equal(Metrics(runs.Same1), Metrics(runs.Same2));
+    }
+
+    [Fact]
+    public void Training_on_csv_lists_of_the_same_images_and_labels_gives_the_bytes_of_the_voc_run()
+    {
+        foreach (var file in Checkpoints) AssertSameBytes(runs.Same1, runs.FromLists, file);
+        Assert.Equal(Metrics(runs.Same1), Metrics(runs.FromLists));
     }
 
     [Fact]
