@@ -27,6 +27,12 @@ public sealed record SynthOptions
     /// <summary>The emoji styles of the shifted-ID sets (<see cref="EmojiStyles.Names"/>); null = all of them.</summary>
     public IReadOnlyList<string>? ShiftedStyles { get; init; }
     /// <summary>
+    /// Emoji styles (<see cref="EmojiStyles.Names"/>) whose VOC emoji VOCSynth train and val draw besides Noto, the style
+    /// chosen uniformly per object; test stays Noto only. Null or empty = Noto only. None of them may be a shifted-ID style:
+    /// a style trained on cannot be held out.
+    /// </summary>
+    public IReadOnlyList<string>? TrainStyles { get; init; }
+    /// <summary>
     /// The sets to generate (<see cref="SynthGenerator.SetNames"/>); null = all. Generating only some of
     /// them adds to (or, with <see cref="Overwrite"/>, replaces those sets in) a data folder made earlier
     /// with the same seed and assets, leaving the other sets' files untouched.
@@ -115,7 +121,11 @@ public sealed class SynthGenerator(SynthOptions options, ISynthProgress? progres
         var shifted = new ShiftedIdSets(options, progress);
         var makeShifted = Selected(ShiftedIdFolder) && options.ShiftedImages > 0;
         if (makeShifted) shifted.CheckAssets(assets);
+        var trainStyles = Selected(VocSet) ? TrainStyles : [];
+        var trainPools = CheckTrainStyles(trainStyles, assets);
         var earlier = AllSelected ? null : EarlierManifest(output, assets);
+        CheckHeldOut(Selected(VocSet) ? trainStyles : earlier?.TrainStyles?.Where(s => s != EmojiStyles.Training).ToArray() ?? [],
+            makeShifted ? shifted.Styles.Select(s => s.Name).ToArray() : Selected(ShiftedIdFolder) ? [] : earlier?.ShiftedId?.Styles.Select(s => s.Style).ToArray() ?? []);
         PrepareOutput(output);
         var composer = new SceneComposer(assets, options.Style, configuration);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Workers, CancellationToken = cancellationToken };
@@ -135,7 +145,10 @@ public sealed class SynthGenerator(SynthOptions options, ISynthProgress? progres
             Parallel.For(0, count, parallel, i =>
             {
                 var id = $"{split}_{i + 1:D6}";
-                using var scene = composer.ComposeVoc(plan[i], part, SynthRandom.For(options.Seed, split, i));
+                // train and val draw Noto plus the training styles; test, the benchmark's ID test, Noto only
+                using var scene = split == "test"
+                    ? composer.ComposeVoc(plan[i], part, SynthRandom.For(options.Seed, split, i))
+                    : composer.ComposeVoc(trainPools, plan[i], part, SynthRandom.For(options.Seed, split, i));
                 voc.WriteSample(id, scene);
                 samples[i] = (id, scene.Objects);
                 progress?.Advance(split);
@@ -202,7 +215,8 @@ public sealed class SynthGenerator(SynthOptions options, ISynthProgress? progres
             options.Style,
             new ManifestAssets(assets.Fingerprint, assets.Info.Sources),
             Selected(AuxFolder) ? aux : earlier?.AuxOutliers,
-            Selected(ShiftedIdFolder) ? shiftedSummary : earlier?.ShiftedId);
+            Selected(ShiftedIdFolder) ? shiftedSummary : earlier?.ShiftedId,
+            Selected(VocSet) ? (trainStyles.Count > 0 ? [EmojiStyles.Training, .. trainStyles] : null) : earlier?.TrainStyles);
         manifest.Save(Path.Combine(output, ManifestFile));
         var images = (Selected(VocSet) ? options.Train + options.Val + options.Test : 0) + (Selected(OodObjectsFolder) ? options.OodObjects : 0)
             + (Selected(OodTexturesFolder) ? options.OodTextures : 0) + (Selected(AuxFolder) ? options.AuxOutliers : 0)
@@ -345,6 +359,36 @@ public sealed class SynthGenerator(SynthOptions options, ISynthProgress? progres
         return earlier;
     }
 
+    /// <summary><see cref="SynthOptions.TrainStyles"/> without repeats, in the order given.</summary>
+    private IReadOnlyList<string> TrainStyles => (options.TrainStyles ?? []).Distinct(StringComparer.Ordinal).ToArray();
+
+    /// <summary>The pools VOCSynth train and val draw from: Noto first, then each training style's; refuses a style the assets lack.</summary>
+    private IReadOnlyList<IReadOnlyDictionary<string, SpritePool>> CheckTrainStyles(IReadOnlyList<string> styles, AssetLibrary assets)
+    {
+        var pools = new List<IReadOnlyDictionary<string, SpritePool>> { assets.Voc };
+        foreach (var name in styles)
+        {
+            if (!assets.Styles.TryGetValue(name, out var sprites))
+                throw new SynthException($"{options.AssetsDirectory} holds no emoji-styles/{name}/ for --train-styles: fetch the assets again with this version of fetch-assets.");
+            if (sprites.MissingClasses.Count > 0)
+                throw new SynthException($"{options.AssetsDirectory}: emoji-styles/{name}/ has no picture of {string.Join(", ", sprites.MissingClasses)}; fetch the assets again.");
+            pools.Add(sprites.Voc);
+        }
+        return pools;
+    }
+
+    /// <summary>
+    /// Refuses data whose train styles (given now, or those of the earlier VOCSynth) include a style of its shifted-ID sets
+    /// (made now, or kept from earlier): that set would judge as held out a style the model was trained on.
+    /// </summary>
+    private static void CheckHeldOut(IReadOnlyList<string> trainStyles, IReadOnlyList<string> shiftedStyles)
+    {
+        var both = trainStyles.Intersect(shiftedStyles, StringComparer.Ordinal).ToArray();
+        if (both.Length > 0)
+            throw new SynthException($"--train-styles {string.Join(",", trainStyles)} overlaps the shifted-ID --styles ({string.Join(", ", both)}): a held-out style must not be trained on; "
+                + $"pass --styles with the held-out style(s) only, e.g. --styles {string.Join(",", EmojiStyles.Names.Except(trainStyles).DefaultIfEmpty("NAME"))}.");
+    }
+
     /// <summary>The labels of each scene of a split, dealt from balanced decks with one sequential stream.</summary>
     private IReadOnlyList<string>[] PlanLabels(string split, int count)
     {
@@ -375,6 +419,21 @@ public sealed class SynthGenerator(SynthOptions options, ISynthProgress? progres
             if (styles.Count == 0) throw new SynthException("--styles names no style.");
             foreach (var style in styles) EmojiStyles.Find(style);
         }
+        foreach (var style in options.TrainStyles ?? [])
+        {
+            if (style == EmojiStyles.Training) throw new SynthException($"--train-styles: {EmojiStyles.Training} is always drawn; name only the other styles ({string.Join(", ", EmojiStyles.Names)}).");
+            try
+            {
+                EmojiStyles.Find(style);
+            }
+            catch (SynthException e)
+            {
+                throw new SynthException("--train-styles: " + e.Message, e);
+            }
+        }
+        // before anything is loaded; CheckHeldOut in Run covers the sets kept from an earlier run too
+        if (Selected(VocSet) && Selected(ShiftedIdFolder) && options.ShiftedImages > 0)
+            CheckHeldOut(TrainStyles, options.ShiftedStyles ?? EmojiStyles.Names);
         if (Selected(VocSet) && options.Train + options.Val + options.Test == 0) throw new SynthException("Nothing to generate: --train, --val and --test are all 0.");
         if (options.Workers < 1) throw new SynthException("--workers must be at least 1.");
         if (options.Style.VocObjectCounts.Count > VocClasses.Names.Count) throw new SynthException("A scene cannot hold more distinct VOC classes than there are.");

@@ -29,6 +29,10 @@ public static class SynthCommand
             Description = $"Comma-separated emoji styles of the shifted-ID sets: {string.Join(", ", EmojiStyles.Names)} or all.",
             DefaultValueFactory = _ => "all",
         };
+        var trainStyles = new Option<string>("--train-styles")
+        {
+            Description = $"Comma-separated emoji styles ({string.Join(", ", EmojiStyles.Names)}) whose VOC emoji VOCSynth train and val draw besides Noto (test stays Noto only); none by default. None may be a shifted-ID --styles style: the held-out style must not be trained on.",
+        };
         var sets = new Option<string>("--sets")
         {
             Description = $"Comma-separated sets to generate: {string.Join(", ", SynthGenerator.SetNames)} or all. Fewer than all adds them to a data folder made earlier with the same --seed and assets, leaving the other sets untouched (e.g. --sets aux-outliers).",
@@ -39,7 +43,7 @@ public static class SynthCommand
 
         var command = new Command("synth", "Generate the synthetic VOC-like benchmark (VOC layout) with an OOD-objects and an OOD-textures set, auxiliary outliers and shifted in-distribution sets.")
         {
-            assets, output, seed, train, val, test, ood, aux, shifted, styles, sets, workers, overwrite,
+            assets, output, seed, train, val, test, ood, aux, shifted, styles, trainStyles, sets, workers, overwrite,
         };
         command.SetGuardedAction(async (result, cancellationToken) =>
         {
@@ -56,6 +60,7 @@ public static class SynthCommand
                 AuxOutliers = result.GetValue(aux),
                 ShiftedImages = result.GetValue(shifted),
                 ShiftedStyles = ParseStyles(result.GetValue(styles)!),
+                TrainStyles = ParseTrainStyles(result.GetValue(trainStyles)),
                 Sets = ParseSets(result.GetValue(sets)!),
                 Workers = result.GetValue(workers),
                 Overwrite = result.GetValue(overwrite),
@@ -77,6 +82,16 @@ public static class SynthCommand
         foreach (var name in names.Where(n => n != "all" && !EmojiStyles.Names.Contains(n)))
             throw new CliException($"--styles: unknown emoji style '{name}' (known: {string.Join(", ", EmojiStyles.Names)}).");
         return names.Contains("all") ? null : names.Distinct(StringComparer.Ordinal).ToArray();
+    }
+
+    private static string[]? ParseTrainStyles(string? value)
+    {
+        if (value is null) return null;
+        var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0) throw new CliException("--train-styles names no style.");
+        foreach (var name in names.Where(n => !EmojiStyles.Names.Contains(n)))
+            throw new CliException($"--train-styles: unknown emoji style '{name}' (known: {string.Join(", ", EmojiStyles.Names)}; noto is always drawn).");
+        return names.Distinct(StringComparer.Ordinal).ToArray();
     }
 
     private static string[]? ParseSets(string value)
@@ -108,6 +123,8 @@ public static class SynthCommand
         if (manifest.ShiftedId is { } shiftedId)
             AnsiConsole.WriteLine($"shifted-id: {string.Join(", ", shiftedId.Styles.Select(s => $"{s.Style} {s.Images:N0}"))}"
                 + (shiftedId.Photometric is { } p ? $", photometric {p.Images:N0} ({string.Join(", ", p.ImagesPerShift.Select(kv => $"{kv.Key} {kv.Value}"))})" : ""));
+        if (manifest.TrainStyles is { } drawn)
+            AnsiConsole.WriteLine($"VOCSynth train and val draw the VOC emoji of {string.Join(", ", drawn)} (test: {EmojiStyles.Training} only)");
         AnsiConsole.WriteLine($"pictures: {manifest.Pictures.VocEmoji} VOC emoji, {manifest.Pictures.VocStamps} VOC stamps, {manifest.Pictures.OodEmoji} non-VOC emoji, {manifest.Pictures.OodStamps} non-VOC stamps, {manifest.Pictures.Backgrounds} photos, {manifest.Pictures.Textures} textures");
         foreach (var (name, duration) in result.Durations) AnsiConsole.WriteLine($"  {name}: {duration.TotalSeconds:F1} s");
         var images = result.Images;

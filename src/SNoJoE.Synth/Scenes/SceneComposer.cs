@@ -42,6 +42,21 @@ public sealed class SceneComposer(AssetLibrary assets, SceneStyle style, Configu
         return ComposeObjects(sprites, part, random);
     }
 
+    /// <summary>
+    /// The same with each object's pictures taken from one of <paramref name="styles"/> (the Noto pools and those of the
+    /// training styles), chosen uniformly per object from <paramref name="random"/> just before its sprite. With one
+    /// style it draws nothing more, so the scene is the one <see cref="ComposeVoc(IReadOnlyDictionary{string, SpritePool}, IReadOnlyList{string}, BackgroundPart, SynthRandom)"/> makes.
+    /// </summary>
+    public ComposedScene ComposeVoc(IReadOnlyList<IReadOnlyDictionary<string, SpritePool>> styles, IReadOnlyList<string> labels, BackgroundPart part, SynthRandom random)
+    {
+        if (styles.Count == 0) throw new ArgumentException("No style to draw from.", nameof(styles));
+        if (styles.Count == 1) return ComposeVoc(styles[0], labels, part, random);
+        IReadOnlyDictionary<string, SpritePool> Style() => styles[random.Next(styles.Count)];
+        var sprites = labels.Select(l => PickSprite(Style()[l], style.StampShare, random)).ToList();
+        if (random.Chance(style.ExtraInstanceChance)) sprites.Add(PickSprite(Style()[random.Pick(labels)], style.StampShare, random));
+        return ComposeObjects(sprites, part, random);
+    }
+
     /// <summary>A scene holding <paramref name="count"/> distinct non-VOC objects.</summary>
     public ComposedScene ComposeOod(int count, BackgroundPart part, SynthRandom random)
     {

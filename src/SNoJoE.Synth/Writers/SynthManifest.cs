@@ -41,7 +41,8 @@ public sealed record ManifestAssets(string Fingerprint, IReadOnlyList<AssetSourc
 
 /// <summary>
 /// <c>DATA_DIR/manifest.json</c>: what was generated and from what. It holds no timestamps or
-/// timings, so that the same assets and seed give the same bytes.
+/// timings, so that the same assets and seed give the same bytes. <see cref="TrainStyles"/>: the emoji styles VOCSynth train
+/// and val draw (<c>noto</c> first, then those of <c>--train-styles</c>); absent when they draw Noto only (test always does).
 /// </summary>
 public sealed record SynthManifest(
     string Generator,
@@ -58,7 +59,8 @@ public sealed record SynthManifest(
     SceneStyle Style,
     ManifestAssets Assets,
     AuxOutlierSummary? AuxOutliers = null,
-    ShiftedIdSummary? ShiftedId = null)
+    ShiftedIdSummary? ShiftedId = null,
+    IReadOnlyList<string>? TrainStyles = null)
 {
     public void Save(string path) => SynthJson.Save(this, path);
 
