@@ -76,19 +76,11 @@ def main():
 
     forward = backward = step = 0.0
     for i in range(args.warmup + args.steps):
-        t0 = time.perf_counter()
-        optimizer.zero_grad()
-        loss = loss_fn(network(images), targets)
-        t1 = time.perf_counter()
-        loss.backward()
-        t2 = time.perf_counter()
-        optimizer.step()
-        loss.item()
-        t3 = time.perf_counter()
+        f, b, o = one_step()
         if i >= args.warmup:
-            forward += t1 - t0
-            backward += t2 - t1
-            step += t3 - t2
+            forward += f
+            backward += b
+            step += o
     total = forward + backward + step
     print(json.dumps({
         "torch": torch.__version__, "threads": torch.get_num_threads(), "steps": args.steps,
